@@ -17,10 +17,9 @@ class Column:
     enum: tuple[str, ...] | None = None
     min: float | None = None
     max: float | None = None
-    # A SQL condition (over the *typed* columns) under which a NULL is a violation,
-    # for columns that are required only in some rows (e.g. shipping_method when FBR).
-    required_when: str | None = None
-    required_when_text: str | None = None
+    # (other column, value): a NULL here is a violation when that column has that
+    # value, for columns required only in some rows (shipping_method when FBR).
+    required_when: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,8 +118,7 @@ ENTITIES: dict[str, Entity] = {
                     VARCHAR,
                     required=False,
                     enum=SHIPPING_METHODS,
-                    required_when="fulfilment_method = 'FBR'",
-                    required_when_text="fulfilment_method is FBR",
+                    required_when=("fulfilment_method", "FBR"),
                 ),
                 _c("time_frame_type", VARCHAR, required=False, enum=TIME_FRAME_TYPES),
                 _c("latest_delivery_date", DATE),
@@ -130,8 +128,7 @@ ENTITIES: dict[str, Entity] = {
                     "latest_handover_at",
                     TIMESTAMPTZ,
                     required=False,
-                    required_when="shipping_method = 'VVB'",
-                    required_when_text="shipping_method is VVB",
+                    required_when=("shipping_method", "VVB"),
                 ),
             ),
         ),

@@ -1,0 +1,5 @@
+{#- Models land in exactly the schema they name (`staging`, `intermediate`,
+    `marts`, `reference`): BI tools and analysts address `marts.<table>`. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

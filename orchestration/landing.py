@@ -1,0 +1,352 @@
+"""Audited, append-only landing of files into the DuckDB schema `raw` (SPEC §3, §12).
+
+One file is one batch. Every batch is recorded in `raw._batches` with its content
+hash, status and reason. Rows that break the contract go to
+`raw.<entity>__quarantine` with their original values and the rules they broke;
+the other rows are appended to `raw.<entity>`, typed and stamped with
+`_load_id`, `_loaded_at`, `_source_file` and `_row_number`. Nothing is updated or
+deleted, and a file whose content hash is already on record is never loaded again.
+All row work happens in DuckDB SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.contract import ENTITIES, LOAD_COLUMNS, Column, Entity
+
+SUPPORTED_EXTENSIONS = (".parquet", ".csv")
+
+BATCHES_DDL = """
+create table if not exists raw._batches (
+    load_id          bigint primary key,
+    entity           varchar not null,
+    source_file      varchar not null,   -- relative to the landing root
+    content_hash     varchar not null,   -- sha256 of the file bytes
+    file_bytes       bigint not null,
+    status           varchar not null,   -- LOADED | REJECTED
+    rows_in_file     bigint,
+    rows_accepted    bigint,
+    rows_quarantined bigint,
+    reason           varchar,
+    loaded_at        timestamptz not null
+)
+"""
+
+REJECTED_FILES_DDL = """
+create table if not exists raw._rejected_files (
+    load_id      bigint primary key,
+    source_file  varchar not null,
+    content      blob not null          -- the file's bytes, kept so nothing is lost
+)
+"""
+
+
+class LandingError(Exception):
+    """The landing directory itself is unusable (a bad file is recorded, not raised)."""
+
+
+@dataclass
+class BatchResult:
+    entity: str
+    source_file: str
+    status: str  # LOADED | REJECTED | SKIPPED (already on record)
+    load_id: int | None = None
+    rows_in_file: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class LandingSummary:
+    batches: list[BatchResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for b in self.batches if b.status == status)
+
+    @property
+    def loaded(self) -> int:
+        return self.count("LOADED")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("REJECTED")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("SKIPPED")
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(b.rows_accepted for b in self.batches)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(b.rows_quarantined for b in self.batches)
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema `raw`, the batch registry and every raw and quarantine table."""
+    con.execute("create schema if not exists raw")
+    con.execute(BATCHES_DDL)
+    con.execute(REJECTED_FILES_DDL)
+    for entity in ENTITIES.values():
+        cols = [f"{_q(c.name)} {c.type}" for c in entity.columns]
+        cols += [f"{_q(n)} {t}" for n, t in LOAD_COLUMNS]
+        con.execute(f"create table if not exists raw.{entity.name} ({', '.join(cols)})")
+        qcols = [f"{_q(c.name)} varchar" for c in entity.columns]
+        qcols += [
+            "_load_id bigint",
+            "_source_file varchar",
+            "_row_number bigint",
+            "_reason varchar",
+            "_quarantined_at timestamptz",
+        ]
+        con.execute(
+            f"create table if not exists raw.{entity.name}__quarantine ({', '.join(qcols)})"
+        )
+
+
+def discover_files(landing: Path) -> list[tuple[str, Path]]:
+    """(entity, path) for every direct child `<landing>/<entity>/*.parquet|*.csv`,
+    sorted by path relative to the landing root: the load order of SPEC §12."""
+    found: list[tuple[str, Path]] = []
+    for entity in ENTITIES:
+        folder = landing / entity
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS:
+                found.append((entity, path))
+    found.sort(key=lambda ep: ep[1].relative_to(landing).as_posix())
+    return found
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _reader_sql(path: Path) -> str:
+    p = _lit(str(path))
+    if path.suffix.lower() == ".parquet":
+        return f"read_parquet({p})"
+    # Everything as text first: the contract casts decide what is valid, and an
+    # empty field is NULL (SPEC §12).
+    return (
+        f"read_csv({p}, header = true, delim = ',', quote = '\"', escape = '\"', "
+        "all_varchar = true, strict_mode = true, null_padding = false)"
+    )
+
+
+def _violation_sql(col: Column, source_expr: str) -> list[tuple[str, str]]:
+    """(condition, message) pairs: the row breaks `col`'s contract when condition is true.
+
+    `source_expr` is the column as read from the file; the typed value is
+    `try_cast(source_expr as type)`.
+    """
+    typed = f"try_cast({source_expr} as {col.type})"
+    rules: list[tuple[str, str]] = []
+    rules.append(
+        (
+            f"{source_expr} is not null and {typed} is null",
+            f"{col.name}: cannot be cast to {col.type}",
+        )
+    )
+    if col.required:
+        rules.append((f"{source_expr} is null", f"{col.name}: required value is missing"))
+    if col.enum is not None:
+        allowed = ", ".join(_lit(v) for v in col.enum)
+        rules.append(
+            (
+                f"{typed} is not null and {typed} not in ({allowed})",
+                f"{col.name}: not one of {'|'.join(col.enum)}",
+            )
+        )
+    if col.min is not None:
+        rules.append(
+            (f"{typed} is not null and {typed} < {col.min}", f"{col.name}: below minimum {col.min:g}")
+        )
+    if col.max is not None:
+        rules.append(
+            (f"{typed} is not null and {typed} > {col.max}", f"{col.name}: above maximum {col.max:g}")
+        )
+    return rules
+
+
+def _conditional_rules(entity: Entity, typed_of: dict[str, str]) -> list[tuple[str, str]]:
+    rules = []
+    for col in entity.columns:
+        if col.required_when:
+            other, value = col.required_when
+            rules.append(
+                (
+                    f"{typed_of[other]} = {_lit(value)} and {typed_of[col.name]} is null",
+                    f"{col.name}: required when {other} is {value}",
+                )
+            )
+    return rules
+
+
+class Lander:
+    """Lands the files of a landing directory into an open DuckDB connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, landing: Path):
+        self.con = con
+        self.landing = landing.resolve()
+        # Casting text without an offset to TIMESTAMPTZ must read it as UTC (SPEC §12).
+        con.execute("set TimeZone = 'UTC'")
+        ensure_raw_schema(con)
+
+    def land_all(self) -> LandingSummary:
+        summary = LandingSummary()
+        for entity, path in discover_files(self.landing):
+            summary.batches.append(self.land_file(ENTITIES[entity], path))
+        return summary
+
+    def _next_load_id(self) -> int:
+        return self.con.execute("select coalesce(max(load_id), 0) + 1 from raw._batches").fetchone()[0]
+
+    def land_file(self, entity: Entity, path: Path) -> BatchResult:
+        rel = path.resolve().relative_to(self.landing).as_posix()
+        digest = _sha256(path)
+        seen = self.con.execute(
+            "select load_id, status from raw._batches where content_hash = ? and entity = ?",
+            [digest, entity.name],
+        ).fetchone()
+        if seen is not None:
+            return BatchResult(entity.name, rel, "SKIPPED", load_id=seen[0], reason=f"already on record as batch {seen[0]} ({seen[1]})")
+
+        stage = f"_landing_stage_{entity.name}"
+        load_id = self._next_load_id()
+        try:
+            # Reading happens before the transaction: a failed read must not abort it.
+            rejection = self._stage_file(entity, path, rel, stage)
+            self.con.execute("begin transaction")
+            try:
+                if rejection is None:
+                    result = self._split_rows(entity, stage, rel, load_id)
+                else:
+                    result = BatchResult(entity.name, rel, "REJECTED", load_id=load_id, reason=rejection)
+                    self.con.execute(
+                        "insert into raw._rejected_files values (?, ?, ?)",
+                        [load_id, rel, path.read_bytes()],
+                    )
+                loaded = result.status == "LOADED"
+                self.con.execute(
+                    "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                    [
+                        load_id,
+                        entity.name,
+                        rel,
+                        digest,
+                        path.stat().st_size,
+                        result.status,
+                        result.rows_in_file if loaded else None,
+                        result.rows_accepted if loaded else None,
+                        result.rows_quarantined if loaded else None,
+                        result.reason,
+                    ],
+                )
+                self.con.execute("commit")
+            except Exception:
+                self.con.execute("rollback")
+                raise
+        finally:
+            self.con.execute(f"drop table if exists {stage}")
+        return result
+
+    def _stage_file(self, entity: Entity, path: Path, rel: str, stage: str) -> str | None:
+        """Read the file into a temp table; return the rejection reason, or None."""
+        kind = path.suffix.lower()[1:]
+        if path.stat().st_size == 0:
+            return f"{rel}: file is empty (no header, no rows)"
+        try:
+            self.con.execute(
+                f"create or replace temp table {stage} as "
+                f"select *, row_number() over () as __row_number from {_reader_sql(path)}"
+            )
+        except duckdb.Error as exc:
+            text = str(exc).strip()
+            first_line = text.splitlines()[0] if text else type(exc).__name__
+            return f"{rel}: file cannot be read as {kind}: {first_line}"
+        present = [r[0] for r in self.con.execute(f"describe {stage}").fetchall()]
+        missing = [c for c in entity.column_names if c not in present]
+        if missing:
+            return (
+                f"{rel}: missing contract column(s) {', '.join(missing)} "
+                f"for entity {entity.name} (found: {', '.join(p for p in present if p != '__row_number')})"
+            )
+        return None
+
+    def _split_rows(self, entity: Entity, stage: str, rel: str, load_id: int) -> BatchResult:
+        typed_of = {c.name: f"try_cast({_q(c.name)} as {c.type})" for c in entity.columns}
+        rules: list[tuple[str, str]] = []
+        for col in entity.columns:
+            rules += _violation_sql(col, _q(col.name))
+        rules += _conditional_rules(entity, typed_of)
+        reason_parts = ", ".join(
+            f"case when {cond} then {_lit(msg)} end" for cond, msg in rules
+        )
+        reason_expr = f"concat_ws('; ', {reason_parts})"
+        checked = f"_landing_checked_{entity.name}"
+        self.con.execute(
+            f"create or replace temp table {checked} as select *, "
+            f"nullif({reason_expr}, '') as __reason from {stage}"
+        )
+        try:
+            typed_cols = ", ".join(f"{typed_of[c.name]} as {_q(c.name)}" for c in entity.columns)
+            self.con.execute(
+                f"insert into raw.{entity.name} select {typed_cols}, "
+                f"{load_id}, now(), {_lit(rel)}, __row_number "
+                f"from {checked} where __reason is null order by __row_number"
+            )
+            text_cols = ", ".join(f"cast({_q(c.name)} as varchar)" for c in entity.columns)
+            self.con.execute(
+                f"insert into raw.{entity.name}__quarantine select {text_cols}, "
+                f"{load_id}, {_lit(rel)}, __row_number, __reason, now() "
+                f"from {checked} where __reason is not null order by __row_number"
+            )
+            total, bad = self.con.execute(
+                f"select count(*), count(__reason) from {checked}"
+            ).fetchone()
+        finally:
+            self.con.execute(f"drop table if exists {checked}")
+        return BatchResult(
+            entity.name,
+            rel,
+            "LOADED",
+            load_id=load_id,
+            rows_in_file=total,
+            rows_accepted=total - bad,
+            rows_quarantined=bad,
+            reason=None if bad == 0 else f"{bad} row(s) quarantined",
+        )
+
+
+def land_directory(landing: Path, warehouse: Path | str) -> LandingSummary:
+    """Land every new batch of `landing` into the warehouse file `warehouse`."""
+    landing = Path(landing)
+    if not landing.is_dir():
+        raise LandingError(f"{landing}: landing directory does not exist")
+    con = duckdb.connect(str(warehouse))
+    try:
+        return Lander(con, landing).land_all()
+    finally:
+        con.close()
