@@ -1,0 +1,126 @@
+-- The dynamic norms of CASE_ITEM_RATIO and RETURNS per seller and week
+-- (SPEC §4, §12): for each product group and calendar month, the platform
+-- ratio (questions, or returns, linked to items of the group / items of the
+-- group ordered that month). A seller's norm for week W is the sum over its
+-- product groups of (its share of its items of W in that group x the group's
+-- ratio for the month before W's Monday); a group without items in that month
+-- contributes the static norm. CASE_ITEM_RATIO is capped. Circumstances never
+-- change these ratios.
+with items as (
+    select * from {{ ref('int_order_items_measured') }}
+),
+
+questions as (
+    select * from {{ ref('int_customer_questions_sla') }}
+),
+
+returns as (
+    select returns.*
+    from {{ ref('stg_raw__returns') }} as returns
+    inner join {{ ref('int_sellers') }} as sellers
+        on sellers.seller_id = returns.seller_id
+),
+
+static_norms as (
+    select indicator, norm_value, valid_from, valid_to
+    from {{ ref('service_norms') }}
+    where indicator in ('CASE_ITEM_RATIO', 'RETURNS')
+),
+
+group_month_items as (
+    select
+        product_group,
+        {{ dbt.date_trunc('month', 'ordered_date') }} as month_start,
+        count(*) as items
+    from items
+    group by 1, 2
+),
+
+group_month_questions as (
+    select
+        items.product_group,
+        {{ dbt.date_trunc('month', 'questions.created_date') }} as month_start,
+        count(*) as questions
+    from questions
+    inner join items
+        on items.order_item_id = questions.order_item_id
+    group by 1, 2
+),
+
+group_month_returns as (
+    select
+        items.product_group,
+        {{ dbt.date_trunc('month', 'returns.registered_date') }} as month_start,
+        count(*) as returns
+    from returns
+    inner join items
+        on items.order_item_id = returns.order_item_id
+    group by 1, 2
+),
+
+group_month_ratios as (
+    select
+        group_month_items.product_group,
+        cast(group_month_items.month_start as date) as month_start,
+        coalesce(group_month_questions.questions, 0) * 1.0 / group_month_items.items as question_ratio,
+        coalesce(group_month_returns.returns, 0) * 1.0 / group_month_items.items as return_ratio
+    from group_month_items
+    left join group_month_questions
+        on group_month_questions.product_group = group_month_items.product_group
+        and group_month_questions.month_start = group_month_items.month_start
+    left join group_month_returns
+        on group_month_returns.product_group = group_month_items.product_group
+        and group_month_returns.month_start = group_month_items.month_start
+),
+
+seller_week_groups as (
+    select
+        seller_id,
+        ordered_week as week_start,
+        product_group,
+        count(*) as items
+    from items
+    group by 1, 2, 3
+),
+
+seller_week_shares as (
+    select
+        seller_id,
+        week_start,
+        product_group,
+        items * 1.0 / sum(items) over (partition by seller_id, week_start) as item_share,
+        cast({{ dbt.dateadd('month', -1, dbt.date_trunc('month', 'week_start')) }} as date) as previous_month
+    from seller_week_groups
+),
+
+weighted as (
+    select
+        shares.seller_id,
+        shares.week_start,
+        sum(shares.item_share * coalesce(ratios.question_ratio, cir.norm_value)) as case_item_ratio_norm,
+        sum(shares.item_share * coalesce(ratios.return_ratio, ret.norm_value)) as returns_norm
+    from seller_week_shares as shares
+    left join group_month_ratios as ratios
+        on ratios.product_group = shares.product_group
+        and ratios.month_start = shares.previous_month
+    inner join static_norms as cir
+        on cir.indicator = 'CASE_ITEM_RATIO'
+        and shares.week_start >= cast(cir.valid_from as date)
+        and shares.week_start <= cast(cir.valid_to as date)
+    inner join static_norms as ret
+        on ret.indicator = 'RETURNS'
+        and shares.week_start >= cast(ret.valid_from as date)
+        and shares.week_start <= cast(ret.valid_to as date)
+    group by 1, 2
+),
+
+final as (
+    select
+        seller_id,
+        week_start,
+        least(case_item_ratio_norm, {{ var('case_item_ratio_cap') }}) as case_item_ratio_norm,
+        returns_norm
+    from weighted
+)
+
+select * from final

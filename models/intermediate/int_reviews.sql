@@ -1,0 +1,37 @@
+-- Reviews of landed sellers that no EXCLUDE_EVENTS circumstance takes out
+-- (matched by submitted date; transporter scope through any shipment of any
+-- item of the reviewed order).
+with reviews as (
+    select
+        reviews.review_id as event_key,
+        reviews.review_id,
+        reviews.seller_id,
+        sellers.country,
+        reviews.order_id,
+        reviews.order_id as link_id,
+        reviews.submitted_date,
+        reviews.submitted_date as match_date,
+        {{ iso_week_start('reviews.submitted_date') }} as submitted_week,
+        reviews.grade
+    from {{ ref('stg_raw__reviews') }} as reviews
+    inner join {{ ref('int_sellers') }} as sellers
+        on sellers.seller_id = reviews.seller_id
+),
+
+kept as (
+    {{ without_excluded_events('reviews', 'REVIEWS', link='order') }}
+),
+
+final as (
+    select
+        review_id,
+        seller_id,
+        country,
+        order_id,
+        submitted_date,
+        submitted_week,
+        grade
+    from kept
+)
+
+select * from final

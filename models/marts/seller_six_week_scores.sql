@@ -1,0 +1,121 @@
+-- Six-week performance per seller, week W and indicator (SPEC §6, §12): the
+-- pooled score over the calendar weeks W-5 ... W (sum of numerators over sum
+-- of denominators, not the mean of weekly ratios), judged against the norm
+-- version of W (CASE_ITEM_RATIO and RETURNS: the seller's week-W dynamic norm,
+-- the static one without items in W). Zero-denominator weeks still add their
+-- numerators. REVIEWS repeats its week-W row.
+with counts as (
+    select * from {{ ref('fct_seller_week_indicator_counts') }}
+),
+
+platform_weeks as (
+    select * from {{ ref('fct_platform_weeks') }}
+),
+
+weeks as (
+    select * from {{ ref('int_weeks') }}
+),
+
+norms as (
+    select * from {{ ref('service_norms') }}
+),
+
+dynamic_norms as (
+    select * from {{ ref('int_dynamic_norms') }}
+),
+
+offsets as (
+    select 0 as weeks_back union all select 1 union all select 2
+    union all select 3 union all select 4 union all select 5
+),
+
+-- Each weekly count contributes to the six scoring weeks W = its week ... its week + 5.
+pooled as (
+    select
+        counts.seller_id,
+        counts.indicator,
+        cast({{ dbt.dateadd('day', '7 * offsets.weeks_back', 'counts.week_start') }} as date) as week_start,
+        sum(counts.numerator) as numerator_6w,
+        sum(counts.denominator) as denominator_6w
+    from counts
+    cross join offsets
+    group by 1, 2, 3
+),
+
+pooled_scores as (
+    select
+        pooled.seller_id,
+        pooled.week_start,
+        pooled.indicator,
+        pooled.numerator_6w,
+        pooled.denominator_6w,
+        pooled.numerator_6w * 1.0 / pooled.denominator_6w as value_6w,
+        norms.condition as norm_condition,
+        case
+            when pooled.indicator = 'CASE_ITEM_RATIO'
+                then coalesce(dynamic_norms.case_item_ratio_norm, norms.norm_value)
+            when pooled.indicator = 'RETURNS'
+                then coalesce(dynamic_norms.returns_norm, norms.norm_value)
+            else norms.norm_value
+        end as norm_value
+    from pooled
+    inner join platform_weeks
+        on platform_weeks.week_start = pooled.week_start
+    inner join norms
+        on norms.indicator = pooled.indicator
+        and pooled.week_start >= cast(norms.valid_from as date)
+        and pooled.week_start <= cast(norms.valid_to as date)
+    left join dynamic_norms
+        on dynamic_norms.seller_id = pooled.seller_id
+        and dynamic_norms.week_start = pooled.week_start
+    where pooled.denominator_6w > 0
+),
+
+review_scores as (
+    select
+        seller_id,
+        week_start,
+        indicator,
+        numerator as numerator_6w,
+        denominator as denominator_6w,
+        value as value_6w,
+        norm_condition,
+        norm_value
+    from {{ ref('seller_week_indicators') }}
+    where indicator = 'REVIEWS'
+),
+
+scores as (
+    select * from pooled_scores
+    union all
+    select * from review_scores
+),
+
+final as (
+    select
+        scores.seller_id,
+        scores.week_start,
+        weeks.iso_year,
+        weeks.iso_week,
+        scores.indicator,
+        scores.numerator_6w,
+        scores.denominator_6w,
+        scores.value_6w,
+        scores.norm_condition,
+        scores.norm_value,
+        case
+            when scores.norm_condition = '>=' then scores.value_6w >= scores.norm_value
+            else scores.value_6w <= scores.norm_value
+        end as conforms_6w,
+        case
+            when (scores.norm_condition = '>=' and scores.value_6w >= scores.norm_value)
+                or (scores.norm_condition = '<=' and scores.value_6w <= scores.norm_value)
+                then 'GREEN'
+            else 'RED'
+        end as colour
+    from scores
+    inner join weeks
+        on weeks.week_start = scores.week_start
+)
+
+select * from final

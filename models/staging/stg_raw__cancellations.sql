@@ -1,0 +1,15 @@
+with latest as (
+    {{ latest_per_key(source('raw', 'cancellations'), ['order_item_id']) }}
+),
+
+final as (
+    select
+        order_item_id,
+        cancelled_at,
+        {{ local_date('cancelled_at') }} as cancelled_date,
+        initiated_by,
+        reason_code
+    from latest
+)
+
+select * from final

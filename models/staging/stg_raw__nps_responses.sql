@@ -1,0 +1,16 @@
+with latest as (
+    {{ latest_per_key(source('raw', 'nps_responses'), ['response_id']) }}
+),
+
+final as (
+    select
+        response_id,
+        seller_id,
+        case_id,
+        responded_at,
+        {{ local_date('responded_at') }} as responded_date,
+        score
+    from latest
+)
+
+select * from final

@@ -1,0 +1,16 @@
+with latest as (
+    {{ latest_per_key(source('raw', 'phone_calls'), ['call_id']) }}
+),
+
+final as (
+    select
+        call_id,
+        seller_id,
+        started_at,
+        {{ to_local('started_at') }} as started_at_local,
+        {{ local_date('started_at') }} as started_date,
+        answered
+    from latest
+)
+
+select * from final

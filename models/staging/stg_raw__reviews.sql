@@ -1,0 +1,16 @@
+with latest as (
+    {{ latest_per_key(source('raw', 'reviews'), ['review_id']) }}
+),
+
+final as (
+    select
+        review_id,
+        seller_id,
+        order_id,
+        submitted_at,
+        {{ local_date('submitted_at') }} as submitted_date,
+        grade
+    from latest
+)
+
+select * from final

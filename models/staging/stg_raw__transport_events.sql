@@ -1,0 +1,14 @@
+with latest as (
+    {{ latest_per_key(source('raw', 'transport_events'), ['shipment_id', 'event_code', 'event_at']) }}
+),
+
+final as (
+    select
+        shipment_id,
+        event_code,
+        event_at,
+        {{ local_date('event_at') }} as event_date
+    from latest
+)
+
+select * from final
