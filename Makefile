@@ -1,0 +1,37 @@
+# The two commands a newcomer needs:
+#   make demo   generate demo data, land it, build every week and print the result
+#   make test   run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_LANDING   := data/demo-landing
+DEMO_WAREHOUSE := warehouse/servicenorms.duckdb
+
+.PHONY: demo test install lint parse ui clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# dbt needs a manifest before the orchestrator or the tests can load the project.
+parse: install
+	$(BIN)/dbt parse --quiet --project-dir . --profiles-dir profiles
+
+demo: install
+	rm -rf $(DEMO_LANDING)
+	$(BIN)/servicenorms generate --out $(DEMO_LANDING) --sellers 300 --weeks 40 --start-week 2025-W40 --seed 7
+	$(BIN)/servicenorms run --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
+
+test: parse
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check orchestration tests scripts
+
+clean:
+	rm -rf $(VENV) target logs warehouse data .pytest_cache

@@ -1,0 +1,151 @@
+"""`servicenorms` command line: generate, land, run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from orchestration.pipeline import DEFAULT_WAREHOUSE
+
+EXIT_MISUSE = 2
+EXIT_FAILURE = 1
+
+
+class CliError(Exception):
+    """A one-line reason for a non-zero exit."""
+
+
+def _print_landing(summary) -> None:
+    for b in summary.batches:
+        if b.status == "SKIPPED":
+            continue
+        line = f"  {b.status:<8} {b.source_file}"
+        if b.status == "LOADED":
+            line += f"  rows={b.rows_in_file} accepted={b.rows_accepted} quarantined={b.rows_quarantined}"
+        if b.reason and b.status != "LOADED" or b.rows_quarantined:
+            line += f"  ({b.reason})"
+        print(line)
+    print(
+        f"landing: {summary.loaded} loaded, {summary.rejected} rejected, "
+        f"{summary.skipped} already on record; {summary.rows_accepted} rows accepted, "
+        f"{summary.rows_quarantined} quarantined"
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from orchestration.generator import generate
+
+    try:
+        result = generate(
+            Path(args.out),
+            sellers=args.sellers,
+            weeks=args.weeks,
+            start_week=args.start_week,
+            seed=args.seed,
+            fmt=args.format,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    total = sum(result.rows.values())
+    print(
+        f"generated {result.files} files, {total} rows, weeks {result.first_week}..{result.last_week} "
+        f"into {result.out}"
+    )
+    for entity, rows in sorted(result.rows.items()):
+        print(f"  {entity:<26} {rows:>12,}")
+    return 0
+
+
+def cmd_land(args: argparse.Namespace) -> int:
+    from orchestration.landing import LandingError, land_directory
+
+    warehouse = Path(args.warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        summary = land_directory(Path(args.landing), warehouse)
+    except LandingError as exc:
+        raise CliError(str(exc)) from None
+    _print_landing(summary)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.dbt_runner import DbtError
+    from orchestration.landing import LandingError
+    from orchestration.pipeline import run
+    from orchestration.weeks import parse_iso_week
+
+    try:
+        week = parse_iso_week(args.week) if args.week else None
+        now = datetime.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if now is not None and now.tzinfo is None:
+        raise CliError(f"--as-of {args.as_of!r} needs a UTC offset, e.g. 2026-11-25T06:00+01:00")
+    try:
+        result = run(Path(args.landing), Path(args.warehouse), week=week, now=now)
+    except (LandingError, DbtError) as exc:
+        raise CliError(str(exc)) from None
+    _print_landing(result.landing)
+    print(f"built weeks {result.weeks_built[0]}..{result.weeks_built[1]} into {Path(args.warehouse).resolve()}")
+    print(f"{'week':<9} {'sellers':>8} {'strikes':>8} {'mail':>6} {'temp.cl':>8} {'final.w':>8} {'def.cl':>7}")
+    for w in result.summary:
+        print(
+            f"{w.week:<9} {w.sellers_measured:>8} {w.strikes:>8} {w.mails:>6} "
+            f"{w.temporary_closures:>8} {w.final_warnings:>8} {w.definitive_closures:>7}"
+        )
+    print(
+        "query the marts: duckdb -readonly "
+        f"{Path(args.warehouse).resolve()} \"select * from marts.platform_week_summary\""
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="servicenorms",
+        description="Service-norm warehouse: land seller activity, compute weekly norms, strikes and trajectories.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    g = sub.add_parser("generate", help="write a synthetic landing directory (SPEC §3)")
+    g.add_argument("--out", required=True, help="landing directory to create (must be empty or new)")
+    g.add_argument("--sellers", type=int, default=300, help="number of sellers (default 300)")
+    g.add_argument("--weeks", type=int, default=40, help="number of ISO weeks (default 40)")
+    g.add_argument("--start-week", default="2025-W40", help="first ISO week, e.g. 2026-W01 (default 2025-W40)")
+    g.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    g.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="file format")
+    g.set_defaults(func=cmd_generate)
+
+    ld = sub.add_parser("land", help="load every new batch of a landing directory into the warehouse")
+    ld.add_argument("landing", help="landing directory (<landing>/<entity>/*.parquet|*.csv)")
+    ld.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
+    ld.set_defaults(func=cmd_land)
+
+    r = sub.add_parser("run", help="land, validate and build the marts for all finalised weeks, or one")
+    r.add_argument("--landing", required=True, help="landing directory")
+    r.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
+    r.add_argument("--week", help="build only this ISO week, e.g. 2026-W10")
+    r.add_argument(
+        "--as-of",
+        help="treat this instant as now when deciding which weeks are finalised (ISO-8601 with offset)",
+    )
+    r.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"servicenorms {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
