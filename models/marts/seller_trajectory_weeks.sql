@@ -154,11 +154,11 @@ final as (
         in_groeistart,
         is_strike_week,
         strike_indicators,
-        case
+        cast(case
             when closed_from_index is not null and week_index >= closed_from_index then closed_trajectory_id
             when last_strike_index is null then null
             when week_index - last_strike_index <= {{ complete_after }} then last_trajectory_id
-        end as trajectory_id,
+        end as integer) as trajectory_id,
         cast(case
             when closed_from_index is not null and week_index >= closed_from_index then {{ definitive_closure_at }}
             when last_strike_index is null then 0
