@@ -1,0 +1,217 @@
+"""Landing: append-only raw tables, batch registry, rejections and quarantine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.contract import ENTITIES, LOAD_COLUMNS
+from orchestration.landing import LandingError, discover_files, land_directory
+
+SELLERS_CSV = (
+    "seller_id,display_name,country,registered_at\n"
+    "S1,Shop One,NL,2025-01-01 10:00:00\n"
+    "S2,,BE,2025-02-01T09:00:00+01:00\n"
+)
+CALLS_CSV = (
+    "call_id,seller_id,started_at,answered\n"
+    "PC1,S1,2026-03-02T10:00:00+00:00,true\n"
+    "PC2,S1,2026-03-02T11:00:00+00:00,false\n"
+)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def counts(warehouse: Path) -> dict[str, int]:
+    con = duckdb.connect(str(warehouse))
+    try:
+        out = {e: con.execute(f"select count(*) from raw.{e}").fetchone()[0] for e in ENTITIES}
+        out["_batches"] = con.execute("select count(*) from raw._batches").fetchone()[0]
+        return out
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    write(root / "sellers" / "2026-W01.csv", SELLERS_CSV)
+    write(root / "phone_calls" / "2026-W10.csv", CALLS_CSV)
+    return root
+
+
+def test_every_contract_column_exists_with_its_type(tmp_path: Path, landing: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    land_directory(landing, warehouse)
+    con = duckdb.connect(str(warehouse))
+    for entity in ENTITIES.values():
+        described = {r[0]: r[1] for r in con.execute(f"describe raw.{entity.name}").fetchall()}
+        for col in entity.columns:
+            expected = col.type.replace("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE")
+            assert described[col.name] == expected, (entity.name, col.name)
+        for name, _ in LOAD_COLUMNS:
+            assert name in described
+        quarantine = {r[0] for r in con.execute(f"describe raw.{entity.name}__quarantine").fetchall()}
+        assert set(entity.column_names) <= quarantine and "_reason" in quarantine
+    con.close()
+
+
+def test_landing_twice_changes_no_row_count(tmp_path: Path, landing: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    first = land_directory(landing, warehouse)
+    before = counts(warehouse)
+    second = land_directory(landing, warehouse)
+    assert first.loaded == 2 and second.loaded == 0 and second.skipped == 2
+    assert counts(warehouse) == before
+    assert before["sellers"] == 2 and before["phone_calls"] == 2
+
+
+def test_same_content_under_another_name_is_not_loaded_again(tmp_path: Path, landing: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    land_directory(landing, warehouse)
+    write(landing / "phone_calls" / "2026-W10-copy.csv", CALLS_CSV)
+    summary = land_directory(landing, warehouse)
+    assert summary.skipped == 3 and summary.loaded == 0
+    assert counts(warehouse)["phone_calls"] == 2
+
+
+def test_rows_are_stamped_with_load_metadata(tmp_path: Path, landing: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    land_directory(landing, warehouse)
+    con = duckdb.connect(str(warehouse))
+    rows = con.execute(
+        "select call_id, _load_id, _source_file, _row_number, _loaded_at is not null "
+        "from raw.phone_calls order by call_id"
+    ).fetchall()
+    assert rows == [
+        ("PC1", rows[0][1], "phone_calls/2026-W10.csv", 1, True),
+        ("PC2", rows[0][1], "phone_calls/2026-W10.csv", 2, True),
+    ]
+    # Timestamps without an offset are UTC.
+    registered = con.execute(
+        "select cast(registered_at as varchar) from raw.sellers where seller_id = 'S1'"
+    ).fetchone()[0]
+    assert registered.startswith("2025-01-01 10:00:00")
+    con.close()
+
+
+def test_missing_column_and_garbage_file_are_rejected_while_others_load(
+    tmp_path: Path, landing: Path
+) -> None:
+    write(landing / "phone_calls" / "2026-W11.csv", "call_id,seller_id,answered\nPC9,S1,true\n")
+    write(landing / "reviews" / "2026-W11.parquet", b"\x00garbage bytes, not parquet\xff" * 10)
+    write(landing / "returns" / "2026-W11.csv", b"")
+    warehouse = tmp_path / "w.duckdb"
+    summary = land_directory(landing, warehouse)
+    by_file = {b.source_file: b for b in summary.batches}
+    missing = by_file["phone_calls/2026-W11.csv"]
+    assert missing.status == "REJECTED"
+    assert "phone_calls/2026-W11.csv" in missing.reason and "started_at" in missing.reason
+    garbage = by_file["reviews/2026-W11.parquet"]
+    assert garbage.status == "REJECTED" and "reviews/2026-W11.parquet" in garbage.reason
+    assert "cannot be read" in garbage.reason
+    empty = by_file["returns/2026-W11.csv"]
+    assert empty.status == "REJECTED" and "empty" in empty.reason
+    assert by_file["phone_calls/2026-W10.csv"].status == "LOADED"
+    assert by_file["sellers/2026-W01.csv"].status == "LOADED"
+
+    con = duckdb.connect(str(warehouse))
+    registry = con.execute(
+        "select source_file, status, reason from raw._batches where status = 'REJECTED' order by 1"
+    ).fetchall()
+    assert [r[0] for r in registry] == [
+        "phone_calls/2026-W11.csv",
+        "returns/2026-W11.csv",
+        "reviews/2026-W11.parquet",
+    ]
+    # A rejected file stays on record, bytes included.
+    kept = con.execute(
+        "select content from raw._rejected_files where source_file = 'reviews/2026-W11.parquet'"
+    ).fetchone()[0]
+    assert bytes(kept) == (landing / "reviews" / "2026-W11.parquet").read_bytes()
+    con.close()
+
+
+def test_contract_violations_are_quarantined_with_rule_and_the_rest_accepted(tmp_path: Path) -> None:
+    root = tmp_path / "landing"
+    write(
+        root / "reviews" / "a.csv",
+        "review_id,seller_id,order_id,submitted_at,grade\n"
+        "R1,S1,O1,2026-03-02T10:00:00Z,9\n"
+        "R2,S1,O2,2026-03-02T10:00:00Z,11\n"
+        "R3,S1,O3,yesterday,5\n"
+        ",S1,O4,2026-03-02T10:00:00Z,5\n",
+    )
+    write(
+        root / "order_items" / "a.csv",
+        "order_item_id,order_id,seller_id,ordered_at,product_group,ean,quantity,unit_price,"
+        "fulfilment_method,shipping_method,time_frame_type,latest_delivery_date,"
+        "exact_delivery_date,expiry_date,latest_handover_at\n"
+        "I1,O1,S1,2026-03-02T10:00:00Z,BOOKS,,1,9.99,FBR,OWN,REGULAR,2026-03-04,,,\n"
+        "I2,O2,S1,2026-03-02T10:00:00Z,BOOKS,,0,9.99,FBR,OWN,REGULAR,2026-03-04,,,\n"
+        "I3,O3,S1,2026-03-02T10:00:00Z,BOOKS,,1,9.99,FBR,,REGULAR,2026-03-04,,,\n"
+        "I4,O4,S1,2026-03-02T10:00:00Z,BOOKS,,1,9.99,FBR,VVB,REGULAR,2026-03-04,,,\n"
+        "I5,O5,S1,2026-03-02T10:00:00Z,BOOKS,,1,9.99,FBB,,PRIORITY,2026-03-04,,,\n",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    summary = land_directory(root, warehouse)
+    assert all(b.rows_in_file == b.rows_accepted + b.rows_quarantined for b in summary.batches)
+    con = duckdb.connect(str(warehouse))
+    assert con.execute("select review_id from raw.reviews").fetchall() == [("R1",)]
+    reasons = dict(con.execute("select review_id, _reason from raw.reviews__quarantine").fetchall())
+    assert reasons["R2"] == "grade: above maximum 10"
+    assert reasons["R3"] == "submitted_at: cannot be cast to TIMESTAMPTZ"
+    assert reasons[None] == "review_id: required value is missing"
+    items = dict(con.execute("select order_item_id, _reason from raw.order_items__quarantine").fetchall())
+    assert items == {
+        "I2": "quantity: below minimum 1",
+        "I3": "shipping_method: required when fulfilment_method is FBR",
+        "I4": "latest_handover_at: required when shipping_method is VVB",
+        "I5": "time_frame_type: not one of REGULAR|EVENING|APPOINTMENT|SAMEDAY|SUNDAY",
+    }
+    assert con.execute("select order_item_id from raw.order_items").fetchall() == [("I1",)]
+    con.close()
+
+
+def test_parquet_batches_land_with_their_types(tmp_path: Path) -> None:
+    root = tmp_path / "landing"
+    (root / "phone_calls").mkdir(parents=True)
+    table = pa.table(
+        {
+            "call_id": ["PC1", "PC2"],
+            "seller_id": ["S1", "S1"],
+            "started_at": pa.array([1_772_445_600_000_000, None], pa.timestamp("us", tz="UTC")),
+            "answered": [True, False],
+        }
+    )
+    pq.write_table(table, root / "phone_calls" / "a.parquet")
+    summary = land_directory(root, tmp_path / "w.duckdb")
+    (batch,) = summary.batches
+    assert (batch.rows_accepted, batch.rows_quarantined) == (1, 1)
+
+
+def test_files_are_discovered_in_relative_path_order_with_any_extension_case(tmp_path: Path) -> None:
+    root = tmp_path / "landing"
+    write(root / "sellers" / "b.CSV", SELLERS_CSV)
+    write(root / "sellers" / "a.csv", SELLERS_CSV)
+    write(root / "sellers" / "notes.txt", "ignored")
+    write(root / "sellers" / "nested" / "c.csv", SELLERS_CSV)
+    write(root / "unknown_entity" / "d.csv", SELLERS_CSV)
+    found = [p.relative_to(root).as_posix() for _, p in discover_files(root)]
+    assert found == ["sellers/a.csv", "sellers/b.CSV"]
+
+
+def test_missing_landing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LandingError, match="does not exist"):
+        land_directory(tmp_path / "nope", tmp_path / "w.duckdb")
