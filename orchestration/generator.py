@@ -453,7 +453,7 @@ def _make_sellers(n: int, weeks: int, start_day: int, seed: int) -> _Sellers:
     base = np.where(
         (tier == T_EXC)[:, None],
         rng.uniform(0.0, 0.04, (n, len(IND))),
-        rng.uniform(0.04, 0.22, (n, len(IND))),
+        rng.uniform(0.03, 0.18, (n, len(IND))),
     )
     weak = np.zeros((n, len(IND)), dtype=bool)
     fbb_share = np.where(rng.random(n) < 0.3, 0.0, rng.beta(2.0, 1.8, n))
@@ -533,7 +533,8 @@ def _levels(s: _Sellers, w: int, weeks: int, rng: np.random.Generator) -> np.nda
 
 
 def _p(lvl: np.ndarray, good: float, bad: float) -> np.ndarray:
-    return good + lvl * (bad - good)
+    # Convex: ordinary sellers stay close to "good", only a real bad spell hurts.
+    return good + lvl**1.5 * (bad - good)
 
 
 # --------------------------------------------------------------------------- batches
@@ -784,7 +785,7 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
 
     # ---- cancellations ------------------------------------------------------
     l_ful, l_can = lvl[s, I_FUL], lvl[s, I_CAN]
-    p_late = _p(l_ful, 0.012, 0.17)
+    p_late = _p(l_ful, 0.008, 0.17)
     u = rng.random(N)
     p_sel = np.where(fbb, 0.0, _p(l_can, 0.0015, 0.05))
     p_cb = np.full(N, 0.009)
@@ -998,7 +999,7 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     asked = (m_prom[ask] + 1) * DAY + rng.integers(10 * HOUR, 14 * HOUR, a)
     r = rng.random(a)
     answer = np.where(
-        m_late[ask], np.where(r < 0.9, 1, -1), np.select([r < 0.70, r < 0.98], [0, -1], 1)
+        m_late[ask], np.where(r < 0.9, 1, -1), np.select([r < 0.70, r < 0.99], [0, -1], 1)
     )
     conf_tbl = wr.table(
         "delivery_confirmations",
