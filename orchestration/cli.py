@@ -1,4 +1,4 @@
-"""`servicenorms` command line: generate, land, run."""
+"""`servicenorms` command line: generate, land, run, ui."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ def _print_landing(summary) -> None:
             continue
         line = f"  {b.status:<8} {b.source_file}"
         if b.status == "LOADED":
-            line += f"  rows={b.rows_in_file} accepted={b.rows_accepted} quarantined={b.rows_quarantined}"
+            line += (
+                f"  rows={b.rows_in_file} accepted={b.rows_accepted}"
+                f" quarantined={b.rows_quarantined}"
+            )
         if b.reason and b.status != "LOADED" or b.rows_quarantined:
             line += f"  ({b.reason})"
         print(line)
@@ -50,7 +53,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     total = sum(result.rows.values())
     print(
-        f"generated {result.files} files, {total} rows, weeks {result.first_week}..{result.last_week} "
+        f"generated {result.files} files, {total} rows, "
+        f"weeks {result.first_week}..{result.last_week} "
         f"into {result.out}"
     )
     for entity, rows in sorted(result.rows.items()):
@@ -74,7 +78,7 @@ def cmd_land(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.dbt_runner import DbtError
     from orchestration.landing import LandingError
-    from orchestration.pipeline import run
+    from orchestration.pipeline import PipelineError, run
     from orchestration.weeks import parse_iso_week
 
     try:
@@ -86,11 +90,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(f"--as-of {args.as_of!r} needs a UTC offset, e.g. 2026-11-25T06:00+01:00")
     try:
         result = run(Path(args.landing), Path(args.warehouse), week=week, now=now)
+    except PipelineError as exc:
+        if exc.landing is not None:
+            _print_landing(exc.landing)
+        raise CliError(str(exc)) from None
     except (LandingError, DbtError) as exc:
         raise CliError(str(exc)) from None
     _print_landing(result.landing)
-    print(f"built weeks {result.weeks_built[0]}..{result.weeks_built[1]} into {Path(args.warehouse).resolve()}")
-    print(f"{'week':<9} {'sellers':>8} {'strikes':>8} {'mail':>6} {'temp.cl':>8} {'final.w':>8} {'def.cl':>7}")
+    print(
+        f"built weeks {result.weeks_built[0]}..{result.weeks_built[1]} "
+        f"into {Path(args.warehouse).resolve()}"
+    )
+    print(
+        f"{'week':<9} {'sellers':>8} {'strikes':>8} {'mail':>6} "
+        f"{'temp.cl':>8} {'final.w':>8} {'def.cl':>7}"
+    )
     for w in result.summary:
         print(
             f"{w.week:<9} {w.sellers_measured:>8} {w.strikes:>8} {w.mails:>6} "
@@ -98,42 +112,104 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     print(
         "query the marts: duckdb -readonly "
-        f"{Path(args.warehouse).resolve()} \"select * from marts.platform_week_summary\""
+        f'{result.published} "select * from marts.platform_week_summary"'
     )
     return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """`dagster dev` on this code location, configured like `run` through the environment."""
+    import os
+    import subprocess
+
+    from orchestration.resources import (
+        FIRST_WEEK_ENV,
+        LANDING_ENV,
+        PUBLISHED_ENV,
+        WAREHOUSE_ENV,
+        ServiceNormsSettings,
+        dagster_executable,
+        dagster_home,
+    )
+    from orchestration.weeks import iso_week_key
+
+    try:
+        settings = ServiceNormsSettings.create(args.landing, args.warehouse, None, args.first_week)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    env = dict(os.environ)
+    env[LANDING_ENV] = str(settings.landing)
+    env[WAREHOUSE_ENV] = str(settings.warehouse)
+    env[PUBLISHED_ENV] = str(settings.published)
+    env[FIRST_WEEK_ENV] = iso_week_key(settings.first_week)
+    env["DAGSTER_HOME"] = str(dagster_home(settings.warehouse))
+    command = [dagster_executable(), "dev", "-m", "orchestration.definitions", "-p", str(args.port)]
+    print(f"dagster dev on http://127.0.0.1:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="servicenorms",
-        description="Service-norm warehouse: land seller activity, compute weekly norms, strikes and trajectories.",
+        description=(
+            "Service-norm warehouse: land seller activity, compute weekly norms, "
+            "strikes and trajectories."
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     g = sub.add_parser("generate", help="write a synthetic landing directory (SPEC §3)")
-    g.add_argument("--out", required=True, help="landing directory to create (must be empty or new)")
+    g.add_argument(
+        "--out", required=True, help="landing directory to create (must be empty or new)"
+    )
     g.add_argument("--sellers", type=int, default=300, help="number of sellers (default 300)")
     g.add_argument("--weeks", type=int, default=40, help="number of ISO weeks (default 40)")
-    g.add_argument("--start-week", default="2025-W40", help="first ISO week, e.g. 2026-W01 (default 2025-W40)")
+    g.add_argument(
+        "--start-week", default="2025-W40", help="first ISO week, e.g. 2026-W01 (default 2025-W40)"
+    )
     g.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     g.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="file format")
     g.set_defaults(func=cmd_generate)
 
-    ld = sub.add_parser("land", help="load every new batch of a landing directory into the warehouse")
+    ld = sub.add_parser(
+        "land", help="load every new batch of a landing directory into the warehouse"
+    )
     ld.add_argument("landing", help="landing directory (<landing>/<entity>/*.parquet|*.csv)")
     ld.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
     ld.set_defaults(func=cmd_land)
 
-    r = sub.add_parser("run", help="land, validate and build the marts for all finalised weeks, or one")
+    r = sub.add_parser(
+        "run", help="land, validate and build the marts for all finalised weeks, or one"
+    )
     r.add_argument("--landing", required=True, help="landing directory")
     r.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
     r.add_argument("--week", help="build only this ISO week, e.g. 2026-W10")
     r.add_argument(
         "--as-of",
-        help="treat this instant as now when deciding which weeks are finalised (ISO-8601 with offset)",
+        help=(
+            "treat this instant as now when deciding which weeks are finalised "
+            "(ISO-8601 with offset)"
+        ),
     )
     r.set_defaults(func=cmd_run)
+
+    u = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this code location")
+    u.add_argument(
+        "--landing", help="landing directory (default $SERVICENORMS_LANDING or data/demo-landing)"
+    )
+    u.add_argument(
+        "--warehouse",
+        help="DuckDB warehouse (default $SERVICENORMS_WAREHOUSE or warehouse/servicenorms.duckdb)",
+    )
+    u.add_argument(
+        "--first-week", help="first weekly partition (default $SERVICENORMS_FIRST_WEEK or 2025-W40)"
+    )
+    u.add_argument("--port", type=int, default=3000, help="web server port (default 3000)")
+    u.set_defaults(func=cmd_ui)
     return parser
 
 

@@ -1,22 +1,45 @@
-"""The weekly pipeline's stages: land -> build (dbt) -> summarise.
+"""The weekly pipeline: land -> build (dbt) -> publish -> summarise.
 
-These functions are the single implementation; the CLI and the orchestrator
-both call them.
+`run` executes the Dagster definitions of `orchestration.definitions` in this
+process (the same assets, checks and job the scheduler runs), then reads the
+per-week summary from the marts. `build_weeks` and `week_summaries` remain as
+small building blocks for tests that need dbt alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+import contextlib
+import io
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from orchestration.dbt_runner import run_dbt
-from orchestration.landing import LandingSummary, land_directory
+from orchestration.dbt_runner import PROJECT_DIR, run_dbt
+from orchestration.landing import LandingError, LandingSummary
 from orchestration.weeks import iso_week_key, last_finalised_week, week_window_vars
 
-DEFAULT_WAREHOUSE = Path(__file__).resolve().parents[1] / "warehouse" / "servicenorms.duckdb"
+# Dagster is imported only when a run starts: `servicenorms --help` and
+# `generate` stay fast.
+DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "servicenorms.duckdb"
+
+__all__ = ["DEFAULT_WAREHOUSE", "PipelineError", "RunResult", "WeekSummary", "run"]
+
+if TYPE_CHECKING:
+    from orchestration.resources import ServiceNormsSettings
+
+# Keep the console to warnings: the CLI prints its own summary.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+class PipelineError(RuntimeError):
+    """A run failed; `landing` holds what was landed before the failure, if anything."""
+
+    def __init__(self, message: str, landing: LandingSummary | None = None):
+        super().__init__(message)
+        self.landing = landing
 
 
 @dataclass
@@ -35,19 +58,29 @@ class RunResult:
     landing: LandingSummary
     weeks_built: tuple[str, str] | None
     summary: list[WeekSummary] = field(default_factory=list)
+    published: Path | None = None
 
 
-def build_weeks(warehouse: Path, first_week: date | None, last_week: date, full_refresh: bool = False) -> None:
-    """Seed reference data and build every model for the weeks [first_week, last_week]."""
+def build_weeks(
+    warehouse: Path, first_week: date | None, last_week: date, full_refresh: bool = False
+) -> None:
+    """dbt alone: seed reference data and build every model for [first_week, last_week]."""
     extra = ["--full-refresh"] if full_refresh else []
     run_dbt("seed", *extra, warehouse=warehouse)
-    run_dbt("build", "--exclude", "resource_type:seed", *extra, warehouse=warehouse,
-            vars=week_window_vars(first_week, last_week))
+    run_dbt(
+        "build",
+        "--exclude",
+        "resource_type:seed",
+        *extra,
+        warehouse=warehouse,
+        vars=week_window_vars(first_week, last_week),
+    )
 
 
-def week_summaries(warehouse: Path, first_week: date | None = None, last_week: date | None = None) -> list[WeekSummary]:
-    # Same configuration as dbt-duckdb's in-process connection, which may still be open.
-    con = duckdb.connect(str(warehouse))
+def week_summaries(
+    warehouse: Path, first_week: date | None = None, last_week: date | None = None
+) -> list[WeekSummary]:
+    con = duckdb.connect(str(warehouse), read_only=True)
     try:
         rows = con.execute(
             """
@@ -64,21 +97,98 @@ def week_summaries(warehouse: Path, first_week: date | None = None, last_week: d
     return [WeekSummary(iso_week_key(r[0]), *r[1:]) for r in rows]
 
 
+def _failure_message(result) -> str:
+    """One line naming each failed step and each failed blocking check."""
+    reasons: list[str] = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                reasons.append(
+                    f"check {evaluation.check_name} failed: {evaluation.description or ''}".strip()
+                )
+        elif event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            cause = error.cause if error is not None and error.cause is not None else error
+            text = cause.message.strip().splitlines()[0] if cause is not None else "failed"
+            if "blocking asset check" not in text.lower() and "check failed" not in text.lower():
+                reasons.append(f"step {event.step_key}: {text}")
+    return "; ".join(dict.fromkeys(reasons)) or "run failed"
+
+
+def execute_weeks(
+    settings: ServiceNormsSettings, first: date | None, last: date, now: datetime | None = None
+):
+    """Execute the weekly job in-process for the weeks [first, last].
+
+    `first=None` means from the first partition (and any data before it). Returns
+    Dagster's execution result; nothing is raised for a failed run.
+    """
+    from dagster import DagsterInstance, partition_loading_context
+
+    from orchestration.definitions import WEEKLY_JOB, build_definitions
+    from orchestration.partitions import partition_key_for_week
+    from orchestration.run_weeks import partition_range_tags
+
+    # The partitions must reach back to the weeks asked for.
+    earliest = first or last
+    if earliest < settings.first_week:
+        settings = replace(settings, first_week=earliest)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(WEEKLY_JOB)
+    last_key = partition_key_for_week(last)
+    # An --as-of later than the clock must still see its week as a partition.
+    effective = max(now or datetime.now(UTC), datetime.now(UTC))
+    with partition_loading_context(effective_dt=effective):
+        if first is not None and first == last:
+            return job.execute_in_process(
+                instance=DagsterInstance.ephemeral(),
+                partition_key=last_key,
+                run_config=QUIET_RUN_CONFIG,
+                raise_on_error=False,
+            )
+        first_key = partition_key_for_week(first or settings.first_week)
+        return job.execute_in_process(
+            instance=DagsterInstance.ephemeral(),
+            tags=partition_range_tags(first_key, last_key),
+            run_config=QUIET_RUN_CONFIG,
+            raise_on_error=False,
+        )
+
+
 def run(
     landing: Path,
     warehouse: Path = DEFAULT_WAREHOUSE,
     week: date | None = None,
     now: datetime | None = None,
 ) -> RunResult:
-    """Land new batches, then build one week (or every finalised week) and the marts."""
+    """Land new batches, then build one week (or every finalised week), the marts, and publish."""
+    from dagster import AssetKey
+
+    landing = Path(landing)
+    if not landing.is_dir():
+        raise LandingError(f"{landing}: landing directory does not exist")
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    landed = land_directory(landing, warehouse)
-    now = now or datetime.now(timezone.utc)
-    if week is None:
-        first, last = None, last_finalised_week(now)
-    else:
-        first, last = week, week
-    build_weeks(warehouse, first, last)
+    now = now or datetime.now(UTC)
+    first, last = (week, week) if week is not None else (None, last_finalised_week(now))
+    from orchestration.resources import ServiceNormsSettings
+
+    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
+    # dbt's console log goes to stdout inside the run; the CLI prints its own summary.
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = execute_weeks(settings, first, last, now)
+    landed: LandingSummary | None = None
+    try:
+        landed = result.asset_value(AssetKey("landed_batches"))
+    except Exception:  # landing itself failed: nothing to report
+        landed = None
+    if not result.success:
+        raise PipelineError(_failure_message(result), landed)
     summary = week_summaries(warehouse, first, last)
-    return RunResult(landed, (iso_week_key(first) if first else "first", iso_week_key(last)), summary)
+    return RunResult(
+        landed or LandingSummary(),
+        (iso_week_key(first) if first else "first", iso_week_key(last)),
+        summary,
+        settings.published,
+    )

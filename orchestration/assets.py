@@ -1,0 +1,267 @@
+"""Assets: landing, the dbt project (weekly facts partitioned, marts not) and the published copy.
+
+Split of the dbt project, and why:
+
+* `servicenorms_weekly` — seeds, staging, intermediate and `models/facts`,
+  partitioned by ISO week. The incremental facts rebuild exactly the weeks of
+  the run's partition range (`--vars` from `partitions.dbt_vars_for_range`);
+  the full-rebuild models upstream of them ride along so one `dbt build`
+  refreshes everything the facts read.
+* `servicenorms_marts` — `models/marts`, unpartitioned: every mart is a full
+  rebuild over all weeks (six-week pools and trajectories read earlier weeks),
+  so a weekly partition of a mart would claim a precision it does not have.
+
+Both carry `BackfillPolicy.single_run()` where partitioned and share the
+`warehouse` pool; jobs use the in-process executor. A backfill over many weeks
+is one run and one `dbt build`: DuckDB has one writer, and parallel partitioned
+dbt runs collide on temp relations.
+"""
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    Output,
+    WeeklyPartitionsDefinition,
+    asset,
+    asset_check,
+)
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.checks import landing_findings, raw_data_check_result
+from orchestration.landing import LandingSummary, land_directory
+from orchestration.outcome import (
+    circumstances_in_window,
+    circumstances_markdown,
+    table_row_counts,
+    week_outcome_metadata,
+)
+from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
+from orchestration.publish import publish_marts
+from orchestration.resources import WarehouseResource
+from orchestration.run_weeks import run_week_range
+
+LANDED_BATCHES = AssetKey("landed_batches")
+PUBLISHED_MARTS = AssetKey("published_marts")
+WAREHOUSE_POOL = "servicenorms_warehouse"
+WEEKLY_SELECT = "fqn:*"
+WEEKLY_EXCLUDE = "path:models/marts"
+MARTS_SELECT = "path:models/marts"
+
+
+class ServiceNormsTranslator(DagsterDbtTranslator):
+    """Every raw source is fed by the `landed_batches` asset; groups follow the layers."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return LANDED_BATCHES
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        path = str(dbt_resource_props.get("original_file_path", ""))
+        if path.startswith("models/marts"):
+            return "marts"
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return "weekly"
+
+
+def translator() -> ServiceNormsTranslator:
+    return ServiceNormsTranslator(
+        settings=DagsterDbtTranslatorSettings(
+            enable_asset_checks=True, enable_duplicate_source_asset_keys=True
+        )
+    )
+
+
+def _landing_metadata(summary: LandingSummary) -> dict[str, Any]:
+    rows = [
+        f"| {b.source_file} | {b.status} | {b.rows_accepted} | {b.rows_quarantined} | "
+        f"{(b.reason or '').replace('|', '/')} |"
+        for b in summary.batches
+        if b.status != "SKIPPED"
+    ]
+    table = "\n".join(
+        ["| batch | status | accepted | quarantined | reason |", "|---|---|---|---|---|", *rows]
+    )
+    return {
+        "batches_loaded": MetadataValue.int(summary.loaded),
+        "batches_rejected": MetadataValue.int(summary.rejected),
+        "batches_skipped": MetadataValue.int(summary.skipped),
+        "rows_accepted": MetadataValue.int(summary.rows_accepted),
+        "rows_quarantined": MetadataValue.int(summary.rows_quarantined),
+        "new_batches": MetadataValue.md(table if rows else "No new batch."),
+    }
+
+
+@asset(
+    key=LANDED_BATCHES,
+    group_name="landing",
+    pool=WAREHOUSE_POOL,
+    description=(
+        "Every new file of the landing directory, loaded append-only into schema `raw` "
+        "(rejected files and quarantined rows are kept, never dropped)."
+    ),
+)
+def landed_batches(context: AssetExecutionContext, warehouse: WarehouseResource) -> Output:
+    warehouse.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    summary = land_directory(warehouse.landing, warehouse.warehouse)
+    context.log.info(
+        f"landing: {summary.loaded} loaded, {summary.rejected} rejected, {summary.skipped} skipped"
+    )
+    return Output(summary, metadata=_landing_metadata(summary))
+
+
+@asset_check(
+    asset=landed_batches,
+    name="no_rejected_or_quarantined_data",
+    blocking=True,
+    description=(
+        "Fails when the latest landing rejected a file or quarantined rows; the dbt models "
+        "downstream are then not built in that run."
+    ),
+)
+def raw_data_is_clean(
+    context: AssetCheckExecutionContext,
+    landed_batches: LandingSummary,
+    warehouse: WarehouseResource,
+) -> AssetCheckResult:
+    findings = landing_findings(landed_batches, warehouse.warehouse)
+    return raw_data_check_result(findings)
+
+
+def _stream_with_metadata(
+    events: list[Any], extra: Mapping[str, Mapping[str, Any]]
+) -> Iterator[Any]:
+    """Re-emit dbt's events, adding our metadata to the outputs it names.
+
+    The events are collected first because the metadata is read from the
+    warehouse, which the dbt process holds until it exits.
+    """
+    for event in events:
+        if isinstance(event, Output) and event.output_name in extra:
+            event = event.with_metadata({**event.metadata, **extra[event.output_name]})
+        yield event
+
+
+def build_dbt_assets(
+    project: DbtProject, partitions_def: WeeklyPartitionsDefinition
+) -> list[AssetsDefinition]:
+    manifest = project.manifest_path
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        select=WEEKLY_SELECT,
+        exclude=WEEKLY_EXCLUDE,
+        name="servicenorms_weekly",
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+        dagster_dbt_translator=translator(),
+        pool=WAREHOUSE_POOL,
+    )
+    def servicenorms_weekly(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ) -> Iterator[Any]:
+        dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
+        context.log.info(f"dbt vars {dbt_vars}")
+        with warehouse.dbt_environment():
+            invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)
+            events = list(invocation.stream())
+        first = week_for_partition_key(context.partition_key_range.start)
+        last = week_for_partition_key(context.partition_key_range.end)
+        facts = table_row_counts(
+            warehouse.warehouse,
+            "main",
+            ["fct_seller_week_indicator_counts", "fct_seller_week_reviews"],
+        )
+        circumstances = circumstances_in_window(warehouse.warehouse, first, last)
+        extra = {
+            _output_name(context, name): {
+                "row_count": MetadataValue.int(count),
+                "circumstances_applied": MetadataValue.md(circumstances_markdown(circumstances)),
+            }
+            for name, count in facts.items()
+        }
+        yield from _stream_with_metadata(events, extra)
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        select=MARTS_SELECT,
+        name="servicenorms_marts",
+        dagster_dbt_translator=translator(),
+        pool=WAREHOUSE_POOL,
+    )
+    def servicenorms_marts(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ) -> Iterator[Any]:
+        with warehouse.dbt_environment():
+            events = list(dbt.cli(["build"], context=context).stream())
+        marts = [spec.key.path[-1] for spec in context.assets_def.specs]
+        counts = table_row_counts(warehouse.warehouse, "marts", marts)
+        extra: dict[str, dict[str, Any]] = {
+            _output_name(context, ["marts", name]): {"row_count": MetadataValue.int(count)}
+            for name, count in counts.items()
+        }
+        summary_output = _output_name(context, ["marts", "platform_week_summary"])
+        if summary_output in extra:
+            extra[summary_output].update(
+                week_outcome_metadata(warehouse.warehouse, _last_week_of_run(context))
+            )
+        yield from _stream_with_metadata(events, extra)
+
+    return [servicenorms_weekly, servicenorms_marts]
+
+
+def _output_name(context: AssetExecutionContext, path: str | list[str]) -> str:
+    return context.assets_def.get_output_name_for_asset_key(AssetKey(path))
+
+
+def _last_week_of_run(context: AssetExecutionContext) -> date | None:
+    weeks = run_week_range(context.run.tags)
+    return weeks[1] if weeks else None
+
+
+def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
+    @asset(
+        key=PUBLISHED_MARTS,
+        deps=mart_keys,
+        group_name="marts",
+        pool=WAREHOUSE_POOL,
+        description=(
+            "Read-only copy of schema `marts` for BI tools and analysts, replaced atomically "
+            "at the end of each successful run."
+        ),
+    )
+    def published_marts(
+        context: AssetExecutionContext, warehouse: WarehouseResource
+    ) -> MaterializeResult:
+        counts = publish_marts(warehouse.warehouse, warehouse.published)
+        metadata: dict[str, Any] = {
+            "path": MetadataValue.path(str(warehouse.published)),
+            "tables": MetadataValue.md(
+                "| table | rows |\n|---|---|\n"
+                + "\n".join(f"| marts.{t} | {n} |" for t, n in counts.items())
+            ),
+        }
+        metadata.update(week_outcome_metadata(warehouse.published, _last_week_of_run(context)))
+        return MaterializeResult(metadata=metadata)
+
+    return published_marts

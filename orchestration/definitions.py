@@ -1,0 +1,81 @@
+"""The Dagster code location: `dagster dev -m orchestration.definitions` (or `servicenorms ui`).
+
+`build_definitions(settings)` is the one factory; the module-level `defs`
+uses the environment (SERVICENORMS_LANDING, SERVICENORMS_WAREHOUSE,
+SERVICENORMS_PUBLISHED, SERVICENORMS_FIRST_WEEK), `servicenorms run` and the
+tests pass their own settings.
+"""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    Definitions,
+    define_asset_job,
+    in_process_executor,
+)
+
+from orchestration.assets import (
+    build_dbt_assets,
+    build_publish_asset,
+    landed_batches,
+    raw_data_is_clean,
+)
+from orchestration.partitions import weekly_partitions
+from orchestration.resources import (
+    ServiceNormsSettings,
+    WarehouseResource,
+    dbt_cli_resource,
+    dbt_project,
+    ensure_manifest,
+)
+from orchestration.schedules import build_weekly_schedule
+from orchestration.sensors import build_circumstances_sensor
+
+WEEKLY_JOB = "servicenorms_weekly_job"
+
+
+def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitions:
+    settings = settings or ServiceNormsSettings.create()
+    project = dbt_project()
+    # Under `dagster dev` this re-parses on load; everywhere else ensure_manifest does.
+    project.prepare_if_dev()
+    ensure_manifest(project.manifest_path)
+    partitions_def = weekly_partitions(settings.first_week)
+    weekly, marts = build_dbt_assets(project, partitions_def)
+    mart_keys: list[AssetKey] = list(marts.keys)
+    published = build_publish_asset(mart_keys)
+
+    weekly_job = define_asset_job(
+        WEEKLY_JOB,
+        selection=AssetSelection.all(),
+        # One step at a time: DuckDB allows one writer, and the landing, dbt and
+        # publish steps all write.
+        executor_def=in_process_executor,
+        description=(
+            "Land new batches, build the weekly facts for the run's weeks, rebuild the marts "
+            "and publish the read-only copy."
+        ),
+    )
+    return Definitions(
+        assets=[landed_batches, weekly, marts, published],
+        asset_checks=[raw_data_is_clean],
+        jobs=[weekly_job],
+        schedules=[
+            build_weekly_schedule(weekly_job, partitions_def.get_first_partition_key() or "")
+        ],
+        sensors=[build_circumstances_sensor(weekly_job, partitions_def)],
+        resources={
+            "dbt": dbt_cli_resource(project),
+            "warehouse": WarehouseResource(
+                landing_dir=str(settings.landing),
+                warehouse_path=str(settings.warehouse),
+                published_path=str(settings.published),
+            ),
+        },
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,190 @@
+"""Where the data lives, from the environment, and the dbt project/CLI resources.
+
+Every path the code location needs comes from one `ServiceNormsSettings`, built
+from environment variables with repository-relative defaults, so `dagster dev`,
+the CLI and the tests all configure the same definitions the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.dbt_runner import PROFILES_DIR, PROJECT_DIR
+from orchestration.weeks import parse_iso_week
+
+LANDING_ENV = "SERVICENORMS_LANDING"
+WAREHOUSE_ENV = "SERVICENORMS_WAREHOUSE"
+PUBLISHED_ENV = "SERVICENORMS_PUBLISHED"
+FIRST_WEEK_ENV = "SERVICENORMS_FIRST_WEEK"
+
+DEFAULT_LANDING = PROJECT_DIR / "data" / "demo-landing"
+DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "servicenorms.duckdb"
+# The demo data starts here (the generator's default start week).
+DEFAULT_FIRST_WEEK = "2025-W40"
+MANIFEST_PATH = PROJECT_DIR / "target" / "manifest.json"
+
+
+def default_published_path(warehouse: Path) -> Path:
+    """The read-only copy of the marts lives beside the warehouse, never in it."""
+    # Not `marts.duckdb`: DuckDB names the catalog after the file, and a catalog
+    # called `marts` would make `marts.<table>` ambiguous for every reader.
+    return Path(warehouse).resolve().parent / "published" / "servicenorms_marts.duckdb"
+
+
+@dataclass(frozen=True)
+class ServiceNormsSettings:
+    landing: Path
+    warehouse: Path
+    published: Path
+    first_week: date  # Monday of the first weekly partition
+
+    @classmethod
+    def create(
+        cls,
+        landing: Path | str | None = None,
+        warehouse: Path | str | None = None,
+        published: Path | str | None = None,
+        first_week: date | str | None = None,
+    ) -> ServiceNormsSettings:
+        """Explicit arguments win over the environment, which wins over the defaults."""
+        landing_path = Path(landing or os.environ.get(LANDING_ENV) or DEFAULT_LANDING)
+        warehouse_path = Path(warehouse or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
+        published_path = Path(
+            published or os.environ.get(PUBLISHED_ENV) or default_published_path(warehouse_path)
+        )
+        week = first_week or os.environ.get(FIRST_WEEK_ENV) or DEFAULT_FIRST_WEEK
+        monday = parse_iso_week(week) if isinstance(week, str) else week
+        return cls(
+            landing=landing_path.resolve(),
+            warehouse=warehouse_path.resolve(),
+            published=published_path.resolve(),
+            first_week=monday,
+        )
+
+
+class WarehouseResource(ConfigurableResource):
+    """The landing directory, the live warehouse file and its published copy."""
+
+    landing_dir: str
+    warehouse_path: str
+    published_path: str
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir)
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_path)
+
+    @property
+    def published(self) -> Path:
+        return Path(self.published_path)
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """Point the dbt profile (which reads SERVICENORMS_WAREHOUSE) at this warehouse.
+
+        dagster-dbt starts dbt as a subprocess that inherits this process's
+        environment; runs use the in-process executor, so only one step at a
+        time changes it.
+        """
+        previous = os.environ.get(WAREHOUSE_ENV)
+        os.environ[WAREHOUSE_ENV] = str(self.warehouse)
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop(WAREHOUSE_ENV, None)
+            else:
+                os.environ[WAREHOUSE_ENV] = previous
+
+
+def _manifest_is_stale(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds", "tests/dbt"):
+        sources += [p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in sources if p.exists())
+
+
+def ensure_manifest(manifest: Path = MANIFEST_PATH) -> Path:
+    """Parse the dbt project when its manifest is missing or older than its sources.
+
+    `DbtProject.prepare_if_dev()` only parses under `dagster dev`; the CLI, the
+    tests and CI load the definitions without it, and a stale manifest would
+    silently leave new models out of the asset graph.
+    """
+    if _manifest_is_stale(manifest):
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(
+            [
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(PROJECT_DIR),
+                "--profiles-dir",
+                str(PROFILES_DIR),
+                "--target-path",
+                str(manifest.parent),
+            ]
+        )
+        if not result.success:
+            raise RuntimeError(f"dbt parse failed: {result.exception}")
+    return manifest
+
+
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROFILES_DIR)
+
+
+def dbt_executable() -> str:
+    """The dbt beside this interpreter: the venv's bin directory need not be on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dagster_executable() -> str:
+    beside = Path(sys.executable).parent / "dagster"
+    return str(beside) if beside.exists() else (shutil.which("dagster") or "dagster")
+
+
+DAGSTER_YAML = """\
+# Written by `servicenorms ui`. One run at a time and one warehouse step at a
+# time: DuckDB allows a single writer.
+run_queue:
+  max_concurrent_runs: 1
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
+
+def dagster_home(warehouse: Path) -> Path:
+    """A DAGSTER_HOME beside the warehouse whose instance runs one run at a time."""
+    home = Path(os.environ.get("DAGSTER_HOME") or Path(warehouse).resolve().parent / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return home
+
+
+def dbt_cli_resource(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=project, profiles_dir=str(PROFILES_DIR), dbt_executable=dbt_executable()
+    )

@@ -1,0 +1,32 @@
+"""The ISO weeks a run covers, read from its tags (one partition or a partition range)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
+
+from orchestration.partitions import week_for_partition_key
+
+
+def run_week_range(tags: Mapping[str, str]) -> tuple[date, date] | None:
+    """(first Monday, last Monday) of a run, or None for an unpartitioned run."""
+    if ASSET_PARTITION_RANGE_START_TAG in tags and ASSET_PARTITION_RANGE_END_TAG in tags:
+        return (
+            week_for_partition_key(tags[ASSET_PARTITION_RANGE_START_TAG]),
+            week_for_partition_key(tags[ASSET_PARTITION_RANGE_END_TAG]),
+        )
+    if PARTITION_NAME_TAG in tags:
+        week = week_for_partition_key(tags[PARTITION_NAME_TAG])
+        return week, week
+    return None
+
+
+def partition_range_tags(first_key: str, last_key: str) -> dict[str, str]:
+    """Run tags for one run over the partitions [first_key, last_key]."""
+    return {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}

@@ -1,0 +1,154 @@
+"""Fast checks of the code location: it loads, partitions map to dbt vars, the
+schedule asks for the right week, the blocking check names batch and rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from dagster import AssetKey, Definitions, build_schedule_context
+
+from orchestration.assets import LANDED_BATCHES, PUBLISHED_MARTS
+from orchestration.checks import Finding, landing_findings, raw_data_check_result
+from orchestration.definitions import WEEKLY_JOB, build_definitions
+from orchestration.landing import BatchResult, LandingSummary
+from orchestration.partitions import (
+    partition_dbt_vars,
+    partition_label,
+    weekly_partitions,
+)
+from orchestration.resources import ServiceNormsSettings
+from orchestration.schedules import WEEKLY_SCHEDULE
+from orchestration.sensors import CIRCUMSTANCES_SENSOR
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory: pytest.TempPathFactory) -> Definitions:
+    root = tmp_path_factory.mktemp("units")
+    return build_definitions(
+        ServiceNormsSettings.create(
+            landing=root / "landing", warehouse=root / "w.duckdb", first_week="2025-W40"
+        )
+    )
+
+
+def test_definitions_load_and_the_weekly_job_resolves(defs: Definitions) -> None:
+    Definitions.validate_loadable(defs)
+    job = defs.resolve_job_def(WEEKLY_JOB)
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    assert {LANDED_BATCHES, PUBLISHED_MARTS, AssetKey(["marts", "platform_week_summary"])} <= keys
+    assert AssetKey("fct_seller_week_indicator_counts") in keys
+    # The weekly facts are partitioned, the marts are not.
+    assert graph.get(AssetKey("fct_seller_week_indicator_counts")).partitions_def is not None
+    assert graph.get(AssetKey(["marts", "seller_week_indicators"])).partitions_def is None
+    assert job.partitions_def is not None
+    # dbt tests became asset checks, beside the blocking raw-data check.
+    check_keys = {c.name for c in graph.asset_check_keys}
+    assert "no_rejected_or_quarantined_data" in check_keys and len(check_keys) > 10
+    assert defs.resolve_schedule_def(WEEKLY_SCHEDULE) is not None
+    assert defs.resolve_sensor_def(CIRCUMSTANCES_SENSOR) is not None
+
+
+def test_partitions_are_iso_weeks_starting_monday_from_the_first_week() -> None:
+    partitions = weekly_partitions(date(2025, 9, 29))
+    keys = partitions.get_partition_keys(current_time=datetime(2026, 1, 8, tzinfo=AMS))
+    assert keys[0] == "2025-09-29" and partition_label(keys[0]) == "2025-W40"
+    assert keys[-1] == "2025-12-29" and partition_label(keys[-1]) == "2026-W01"
+    assert all(date.fromisoformat(k).isoweekday() == 1 for k in keys)
+
+
+def test_partition_key_maps_to_a_half_open_week_window() -> None:
+    assert partition_dbt_vars("2026-03-02") == {
+        "week_start_min": "2026-03-02",
+        "week_start_max": "2026-03-09",
+    }
+    assert partition_dbt_vars("2026-12-28", "2027-01-04") == {
+        "week_start_min": "2026-12-28",
+        "week_start_max": "2027-01-11",
+    }
+    assert partition_dbt_vars("2025-09-29", "2025-10-06", from_beginning=True) == {
+        "week_start_min": "1900-01-01",
+        "week_start_max": "2025-10-13",
+    }
+    with pytest.raises(ValueError, match="not a Monday"):
+        partition_dbt_vars("2026-03-03")
+
+
+@pytest.mark.parametrize(
+    ("wednesday", "expected_key", "label"),
+    [
+        (datetime(2026, 3, 11, 6, 0, tzinfo=AMS), "2026-03-02", "2026-W10"),
+        # Year boundary: 2026 has 53 ISO weeks, W53 runs 2026-12-28..2027-01-03.
+        (datetime(2027, 1, 6, 6, 0, tzinfo=AMS), "2026-12-28", "2026-W53"),
+        # 2025 has 52 weeks: the week of 2025-12-29 is 2026-W01.
+        (datetime(2026, 1, 7, 6, 0, tzinfo=AMS), "2025-12-29", "2026-W01"),
+        # DST started Sunday 2026-03-29: the week before has 167 hours.
+        (datetime(2026, 4, 1, 6, 0, tzinfo=AMS), "2026-03-23", "2026-W13"),
+        # DST ended Sunday 2026-10-25.
+        (datetime(2026, 10, 28, 6, 0, tzinfo=AMS), "2026-10-19", "2026-W43"),
+    ],
+)
+def test_wednesday_schedule_requests_the_week_that_ended_the_sunday_before(
+    defs: Definitions, wednesday: datetime, expected_key: str, label: str
+) -> None:
+    schedule = defs.resolve_schedule_def(WEEKLY_SCHEDULE)
+    assert schedule.cron_schedule == "0 6 * * 3"
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+    assert schedule.default_status.value == "RUNNING"
+    request = schedule(build_schedule_context(scheduled_execution_time=wednesday))
+    assert request.partition_key == expected_key
+    assert request.tags["servicenorms/week"] == label
+
+
+def test_blocking_check_passes_without_findings_and_names_batch_and_rule() -> None:
+    assert raw_data_check_result([]).passed
+    summary = LandingSummary(
+        [
+            BatchResult("sellers", "sellers/a.csv", "LOADED", 1, 3, 3, 0),
+            BatchResult(
+                "order_items",
+                "order_items/bad.csv",
+                "REJECTED",
+                2,
+                reason="order_items/bad.csv: missing contract column(s) seller_id",
+            ),
+        ]
+    )
+    findings = landing_findings(summary)
+    assert findings == [
+        Finding("order_items/bad.csv", "order_items/bad.csv: missing contract column(s) seller_id")
+    ]
+    # Another validator's finding joins the same list.
+    findings.append(Finding("reviews/r.csv", "grade between 1 and 10", 2, source="expectations"))
+    result = raw_data_check_result(findings)
+    assert not result.passed and result.severity.value == "ERROR"
+    assert "order_items/bad.csv" in result.description
+    assert "missing contract column(s) seller_id" in result.description
+    assert "reviews/r.csv" in result.metadata["batches"].value
+
+
+def test_cli_ui_is_offered(capsys: pytest.CaptureFixture[str]) -> None:
+    from orchestration.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["ui", "--help"])
+    out = capsys.readouterr().out
+    assert "--landing" in out and "--first-week" in out
+
+
+def test_partition_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SERVICENORMS_LANDING", str(tmp_path / "in"))
+    monkeypatch.setenv("SERVICENORMS_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("SERVICENORMS_FIRST_WEEK", "2026-W02")
+    monkeypatch.delenv("SERVICENORMS_PUBLISHED", raising=False)
+    s = ServiceNormsSettings.create()
+    assert s.landing == (tmp_path / "in").resolve()
+    assert s.first_week == date(2026, 1, 5)
+    assert s.published == (tmp_path / "published" / "servicenorms_marts.duckdb").resolve()
