@@ -97,8 +97,13 @@ weighted as (
     select
         shares.seller_id,
         shares.week_start,
-        sum(shares.item_share * coalesce(ratios.question_ratio, cir.norm_value)) as case_item_ratio_norm,
-        sum(shares.item_share * coalesce(ratios.return_ratio, ret.norm_value)) as returns_norm
+        -- Each term is rounded to a DECIMAL before summing: decimal sums are
+        -- exact, so the norm does not depend on the order a parallel
+        -- aggregation adds the terms in (byte-identical reruns).
+        sum(cast(shares.item_share * coalesce(ratios.question_ratio, cir.norm_value) as decimal(38, 18)))
+            as case_item_ratio_norm,
+        sum(cast(shares.item_share * coalesce(ratios.return_ratio, ret.norm_value) as decimal(38, 18)))
+            as returns_norm
     from seller_week_shares as shares
     left join group_month_ratios as ratios
         on ratios.product_group = shares.product_group
@@ -118,8 +123,8 @@ final as (
     select
         seller_id,
         week_start,
-        least(case_item_ratio_norm, {{ var('case_item_ratio_cap') }}) as case_item_ratio_norm,
-        returns_norm
+        least(cast(case_item_ratio_norm as double), {{ var('case_item_ratio_cap') }}) as case_item_ratio_norm,
+        cast(returns_norm as double) as returns_norm
     from weighted
 )
 
