@@ -1,0 +1,100 @@
+"""The performance floor for `seller_week_indicators`, and a comparison with the marts.
+
+`bench/floor.sql` computes the whole of `seller_week_indicators` for every week in
+one hand-written DuckDB script, straight from the raw tables and the reference
+seeds. It is the least work the warehouse can do for that table (a floor for the
+pipeline's runtime) and an independent implementation of the SPEC (a cross-check
+of its numbers).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+
+FLOOR_SQL = Path(__file__).with_name("floor.sql")
+
+KEY = ("seller_id", "week_start", "indicator")
+EXACT_COLUMNS = (
+    "numerator",
+    "denominator",
+    "conforms",
+    "incident_count",
+    "is_breach",
+    "is_strike",
+    "neutralised",
+)
+NORM_TOLERANCE = 1e-9
+EXAMPLES = 5
+
+
+def run_floor(warehouse_path: str | Path) -> float:
+    """Build `floor.seller_week_indicators` in the warehouse; return the seconds it took."""
+    sql = FLOOR_SQL.read_text()
+    con = duckdb.connect(str(warehouse_path))
+    try:
+        started = time.perf_counter()
+        con.execute(sql)
+        return time.perf_counter() - started
+    finally:
+        con.close()
+
+
+def _fmt(row: tuple) -> str:
+    return ", ".join(str(v) for v in row)
+
+
+def compare_to_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Differences between `floor.seller_week_indicators` and `marts.seller_week_indicators`.
+
+    Rows are matched on (seller_id, week_start, indicator). Returns one line per kind
+    of difference (rows missing on either side, or a differing column) with a count
+    and a few examples; an empty list means the two tables agree.
+    """
+    join = " and ".join(f"f.{k} = m.{k}" for k in KEY)
+    out: list[str] = []
+
+    for name, left, right in (("floor", "floor", "marts"), ("marts", "marts", "floor")):
+        missing = f"""
+            from {left}.seller_week_indicators l
+            where not exists (select 1 from {right}.seller_week_indicators r
+                              where {" and ".join(f"l.{k} = r.{k}" for k in KEY)})
+        """
+        (count,) = con.execute(f"select count(*) {missing}").fetchone()
+        if count:
+            examples = con.execute(
+                f"select {', '.join('l.' + k for k in KEY)}, l.numerator, l.denominator {missing} "
+                f"order by all limit {EXAMPLES}"
+            ).fetchall()
+            other = "marts" if name == "floor" else "floor"
+            out.append(
+                f"{count} row(s) only in {name} (missing from {other}); e.g. "
+                + "; ".join(f"({_fmt(r)})" for r in examples)
+            )
+
+    checks = [(c, f"f.{c} is distinct from m.{c}") for c in EXACT_COLUMNS]
+    checks.append(
+        (
+            "norm_value",
+            "(f.norm_value is null) <> (m.norm_value is null)"
+            f" or abs(f.norm_value - m.norm_value) >= {NORM_TOLERANCE}",
+        )
+    )
+    for column, predicate in checks:
+        body = (
+            "from floor.seller_week_indicators f join marts.seller_week_indicators m"
+            f" on {join} where {predicate}"
+        )
+        (count,) = con.execute(f"select count(*) {body}").fetchone()
+        if count:
+            examples = con.execute(
+                f"select {', '.join('f.' + k for k in KEY)}, f.{column}, m.{column} {body} "
+                f"order by all limit {EXAMPLES}"
+            ).fetchall()
+            out.append(
+                f"{column} differs in {count} row(s) (key: floor vs marts); e.g. "
+                + "; ".join(f"({_fmt(r[:3])}: {r[3]} vs {r[4]})" for r in examples)
+            )
+    return out
