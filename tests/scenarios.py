@@ -769,10 +769,118 @@ def corrections_and_unknown_sellers(b: LandingBuilder) -> None:
     b.review("GHOST-2", day(w + timedelta(days=1)), 1)
 
 
+# -- trajectory, six-week and week-assignment edges ---------------------------------
+
+TRAJECTORY_START = monday("2027-01-04")
+# Strike offsets (weeks after TRAJECTORY_START) per seller.
+TRAJECTORY_STRIKES = {
+    # 23 clean weeks between two strikes: still the same trajectory.
+    "TRJ-23": [1, 25],
+    # 24 clean weeks: the first completes, the next strike opens trajectory 2.
+    "TRJ-24": [1, 26],
+    # Closed, then more than 24 clean weeks and a strike: still CLOSED.
+    "TRJ-CLOSED": [1, 2, 3, 4, 5, 6, 7, 40],
+}
+SIX_WEEK_START = monday("2027-03-01")
+YEAR_END_ITEM_DAY = date(2027, 1, 1)  # a Friday in ISO week 2026-W53
+
+
+def trajectory_rules(b: LandingBuilder) -> None:
+    history = TRAJECTORY_START
+    for seller_id, offsets in TRAJECTORY_STRIKES.items():
+        b.seller(seller_id)
+        b.history(seller_id, history)
+        for n in offsets:
+            b.fulfilment_week(seller_id, weeks_after(history, n), 3, 3)
+
+    # GS-B: 99 items but 98 orders in the first week (one order has two items); order 99
+    # in week 2, order 100 in week 3, more in week 4; 3 late items in each of weeks 2-4.
+    h1, h2, h3, h4 = (weeks_after(TRAJECTORY_START, n) for n in range(4))
+    b.seller("GS-B")
+    b.history("GS-B", h1, orders=97)
+    for n in range(2):
+        b.item("GS-B", item_id=f"GS-B-TWO-ITEMS-{n}", order_id="GS-B-ORDER-98",
+               ordered=day(h1, "09:00"), promise=h1 + timedelta(days=2), fulfilment="FBB")
+    for w, orders in ((h2, ["99"]), (h3, ["100"]), (h4, ["101", "102", "103"])):
+        for n in range(3):
+            order = orders[min(n, len(orders) - 1)]
+            b.late_item("GS-B", day(w, "09:00"), w + timedelta(days=2),
+                        order_id=f"GS-B-ORDER-{order}")
+
+    # SIX-A: 4 FBR items ordered in week 1 (3 on time, one cancelled by the seller in
+    # week 2): week 2 has a CANCELLATIONS numerator but no denominator.
+    w = SIX_WEEK_START
+    b.seller("SIX-A")
+    for _ in range(3):
+        b.on_time_item("SIX-A", day(w, "09:00"), w + timedelta(days=2))
+    item_id = b.item("SIX-A", ordered=day(w, "09:00"), promise=w + timedelta(days=9))
+    b.cancellation(item_id, day(w + timedelta(days=8), "10:00"), "SELLER")
+
+    # WK-A: an FBB item ordered and a question created Monday 00:30 local (Sunday in
+    # UTC) belong to the Monday's week; an item ordered on Fri 2027-01-01 is ISO 2026-W53.
+    b.seller("WK-A")
+    monday_early = local("2027-03-08 00:30")
+    b.item("WK-A", ordered=monday_early, promise=date(2027, 3, 10), fulfilment="FBB")
+    b.question("WK-A", created=monday_early, response=local("2027-03-08 09:00"))
+    b.item("WK-A", ordered=day(YEAR_END_ITEM_DAY, "12:00"), promise=date(2027, 1, 5),
+           fulfilment="FBB")
+
+
+# -- circumstances linked through items, orders and lines --------------------------------
+
+LINKED_EXCLUSION_WEEK = monday("2026-11-02")
+CANCEL_EXCLUSION_WEEK = monday("2026-11-09")
+
+
+def linked_circumstances(b: LandingBuilder) -> None:
+    """TNT_PROCESSING for GLS, all indicators, all countries, week of 2026-11-02: every
+    event linked to a GLS shipment goes; phone calls never match a transporter scope."""
+    w = LINKED_EXCLUSION_WEEK
+    b.circumstance("C-GLS", starts_on="2026-11-02", ends_on="2026-11-08",
+                   scope="TNT_PROCESSING", transporter_code="GLS", country="ALL",
+                   indicators="ALL", effect="EXCLUDE_EVENTS")
+    b.seller("EXC-X")
+    promise = w + timedelta(days=2)
+    items = {}
+    for transporter, code in (("GLS", "12345678901"), ("GLS", "12345678902"),
+                              ("TNT", "3SABCD1234567")):
+        item_id = b.item("EXC-X", ordered=day(w, "09:00"), promise=promise,
+                         order_id=f"EXC-X-O-{transporter}")
+        sid = b.shipment(item_id, shipped=day(w, "12:00"), transporter=transporter, tnt=code)
+        b.event(sid, "DELIVERED_AT_CUSTOMER", day(promise, "12:00"))
+        items.setdefault(transporter, item_id)
+    created = day(w + timedelta(days=1), "10:00")
+    answered = day(w + timedelta(days=1), "11:00")
+    b.question("EXC-X", created=created, response=answered, item_id=items["GLS"])
+    b.question("EXC-X", created=created, response=answered, item_id=items["TNT"])
+    b.question("EXC-X", created=created, response=None)  # unlinked, late
+    b.return_("EXC-X", items["GLS"], day(w + timedelta(days=3)))
+    b.return_("EXC-X", items["TNT"], day(w + timedelta(days=3)))
+    b.review("EXC-X", day(w + timedelta(days=4)), 2, order_id="EXC-X-O-GLS")
+    b.review("EXC-X", day(w + timedelta(days=4)), 9, order_id="EXC-X-O-TNT")
+    b.call("EXC-X", day(w + timedelta(days=1), "10:00"), False)
+
+    # CANCELLATIONS: a window on the cancellation date only removes the numerator.
+    w = CANCEL_EXCLUSION_WEEK
+    b.circumstance("C-CANCEL", starts_on="2026-11-12", ends_on="2026-11-12",
+                   scope="PLATFORM", country="NL", indicators="CANCELLATIONS",
+                   effect="EXCLUDE_EVENTS")
+    b.seller("EXC-C")
+    for n in range(10):
+        item_id = b.on_time_item("EXC-C", day(w, "09:00"), w + timedelta(days=4))
+        if n < 3:
+            b.cancellation(item_id, day(w + timedelta(days=3), "10:00"), "SELLER")
+    # A fourth seller cancellation on Friday is outside the window.
+    item_id = b.item("EXC-C", ordered=day(w, "09:00"), promise=w + timedelta(days=4))
+    b.cancellation(item_id, day(w + timedelta(days=4), "10:00"), "SELLER")
+
+
 def build_all_scenarios(landing: Path) -> LandingBuilder:
     b = LandingBuilder()
     worked_examples(b)
     more_rules(b)
+    trajectory_rules(b)
+    linked_circumstances(b)
     b.write(landing)
     return b
 
