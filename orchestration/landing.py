@@ -7,10 +7,18 @@ the other rows are appended to `raw.<entity>`, typed and stamped with
 `_load_id`, `_loaded_at`, `_source_file` and `_row_number`. Nothing is updated or
 deleted, and a file whose content hash is already on record is never loaded again.
 All row work happens in DuckDB SQL.
+
+Right after a batch's rows are split, its accepted rows are validated with the
+entity's expectation suite (`orchestration.validation`); the results are appended
+to `raw._validation_results` in the same transaction. Validation never changes
+which rows are quarantined: that stays the SPEC §12 contract. Only the optional
+`max_quarantine_share` can reject a batch whole (default 1.0: never).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +26,18 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import ENTITIES, LOAD_COLUMNS, Column, Entity
+from orchestration.validation import (
+    BatchValidator,
+    Finding,
+    ensure_results_table,
+    max_quarantine_share_from_env,
+    quarantine_rejection,
+)
 
 SUPPORTED_EXTENSIONS = (".parquet", ".csv")
+# DuckDB's CSV reader refuses lines over 2 MB by default; a well-formed file with a
+# long text value is still a readable file (SPEC §12 rejects only unreadable ones).
+CSV_MAX_LINE_BYTES = 32 * 1024 * 1024
 
 BATCHES_DDL = """
 create table if not exists raw._batches (
@@ -60,6 +78,8 @@ class BatchResult:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     reason: str | None = None
+    # Failed expectations of this batch (validation.Finding), for summaries.
+    findings: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -103,6 +123,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     con.execute(BATCHES_DDL)
     con.execute(REJECTED_FILES_DDL)
+    ensure_results_table(con)
     for entity in ENTITIES.values():
         cols = [f"{_q(c.name)} {c.type}" for c in entity.columns]
         cols += [f"{_q(n)} {t}" for n, t in LOAD_COLUMNS]
@@ -151,8 +172,46 @@ def _reader_sql(path: Path) -> str:
     # empty field is NULL (SPEC §12).
     return (
         f"read_csv({p}, header = true, delim = ',', quote = '\"', escape = '\"', "
-        "all_varchar = true, strict_mode = true, null_padding = false)"
+        "all_varchar = true, strict_mode = true, null_padding = false, "
+        f"max_line_size = {CSV_MAX_LINE_BYTES})"
     )
+
+
+def _read_error(exc: duckdb.Error) -> str:
+    """The useful part of a DuckDB reader error: its first line and its cause.
+
+    The full text repeats the offending line, which may be megabytes long.
+    """
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    if not lines:
+        return type(exc).__name__
+    parts = [lines[0]]
+    for ln in lines[1:]:
+        if ln.startswith(("Original Line", "Possible Solution", "LINE ", "^")) or "=" in ln:
+            continue
+        parts.append(ln)
+        break
+    return ": ".join(p[:300] for p in parts)
+
+
+def _invalid_utf8_location(path: Path) -> str | None:
+    """'line N, column C' of the first byte sequence that is not UTF-8 in a CSV, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        header: list[str] | None = None
+        for number, raw in enumerate(fh, start=1):
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError as err:
+                if header is None:
+                    return f"line {number} (the header)"
+                prefix = raw[: err.start].decode("utf-8", errors="replace")
+                field_index = len(next(csv.reader([prefix]), [""])) - 1
+                column = header[field_index] if field_index < len(header) else f"#{field_index + 1}"
+                return f"line {number}, column {column}"
+            if header is None:
+                header = next(csv.reader([raw.decode("utf-8")]), [])
+    return None
 
 
 def _violation_sql(col: Column, source_expr: str) -> list[tuple[str, str]]:
@@ -181,11 +240,17 @@ def _violation_sql(col: Column, source_expr: str) -> list[tuple[str, str]]:
         )
     if col.min is not None:
         rules.append(
-            (f"{typed} is not null and {typed} < {col.min}", f"{col.name}: below minimum {col.min:g}")
+            (
+                f"{typed} is not null and {typed} < {col.min}",
+                f"{col.name}: below minimum {col.min:g}",
+            )
         )
     if col.max is not None:
         rules.append(
-            (f"{typed} is not null and {typed} > {col.max}", f"{col.name}: above maximum {col.max:g}")
+            (
+                f"{typed} is not null and {typed} > {col.max}",
+                f"{col.name}: above maximum {col.max:g}",
+            )
         )
     return rules
 
@@ -207,9 +272,23 @@ def _conditional_rules(entity: Entity, typed_of: dict[str, str]) -> list[tuple[s
 class Lander:
     """Lands the files of a landing directory into an open DuckDB connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, landing: Path):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        landing: Path,
+        *,
+        max_quarantine_share: float | None = None,
+        build_docs: bool = False,
+        gx_dir: Path | None = None,
+    ):
+        """`max_quarantine_share`: reject a batch whole when more than this share of
+        its rows is quarantined (None: env SERVICENORMS_MAX_QUARANTINE_SHARE, else 1.0,
+        i.e. never). `build_docs`: render GX Data Docs into `<gx_dir>/data_docs/`."""
         self.con = con
         self.landing = landing.resolve()
+        self.max_quarantine_share = max_quarantine_share_from_env(max_quarantine_share)
+        # One GX context for the whole run: creating it per batch costs seconds.
+        self.validator = BatchValidator(build_docs=build_docs, gx_dir=gx_dir)
         # Casting text without an offset to TIMESTAMPTZ must read it as UTC (SPEC §12).
         con.execute("set TimeZone = 'UTC'")
         ensure_raw_schema(con)
@@ -218,10 +297,33 @@ class Lander:
         summary = LandingSummary()
         for entity, path in discover_files(self.landing):
             summary.batches.append(self.land_file(ENTITIES[entity], path))
+        self.validate_across(summary.batches)
+        self.validator.finish()
         return summary
 
+    def validate_across(self, batches: list[BatchResult]) -> None:
+        """Cross-entity checks (references, time order) for the batches loaded in this run.
+
+        They run after all files are in because files land in path order (`sellers/`
+        after the entities that refer to sellers). Results are warnings only.
+        """
+        loaded = [b for b in batches if b.status == "LOADED" and b.load_id is not None]
+        if not loaded:
+            return
+        self.con.execute("begin transaction")
+        try:
+            for b in loaded:
+                b.findings += self.validator.validate_batch(
+                    self.con, ENTITIES[b.entity], b.load_id, b.source_file, cross=True
+                )
+            self.con.execute("commit")
+        except Exception:
+            self.con.execute("rollback")
+            raise
+
     def _next_load_id(self) -> int:
-        return self.con.execute("select coalesce(max(load_id), 0) + 1 from raw._batches").fetchone()[0]
+        sql = "select coalesce(max(load_id), 0) + 1 from raw._batches"
+        return self.con.execute(sql).fetchone()[0]
 
     def land_file(self, entity: Entity, path: Path) -> BatchResult:
         rel = path.resolve().relative_to(self.landing).as_posix()
@@ -231,7 +333,8 @@ class Lander:
             [digest, entity.name],
         ).fetchone()
         if seen is not None:
-            return BatchResult(entity.name, rel, "SKIPPED", load_id=seen[0], reason=f"already on record as batch {seen[0]} ({seen[1]})")
+            reason = f"already on record as batch {seen[0]} ({seen[1]})"
+            return BatchResult(entity.name, rel, "SKIPPED", load_id=seen[0], reason=reason)
 
         stage = f"_landing_stage_{entity.name}"
         load_id = self._next_load_id()
@@ -243,7 +346,10 @@ class Lander:
                 if rejection is None:
                     result = self._split_rows(entity, stage, rel, load_id)
                 else:
-                    result = BatchResult(entity.name, rel, "REJECTED", load_id=load_id, reason=rejection)
+                    result = BatchResult(
+                        entity.name, rel, "REJECTED", load_id=load_id, reason=rejection
+                    )
+                if result.status == "REJECTED":
                     self.con.execute(
                         "insert into raw._rejected_files values (?, ?, ?)",
                         [load_id, rel, path.read_bytes()],
@@ -283,15 +389,19 @@ class Lander:
                 f"select *, row_number() over () as __row_number from {_reader_sql(path)}"
             )
         except duckdb.Error as exc:
-            text = str(exc).strip()
-            first_line = text.splitlines()[0] if text else type(exc).__name__
-            return f"{rel}: file cannot be read as {kind}: {first_line}"
+            message = _read_error(exc)
+            if kind == "csv" and "unicode" in message.lower():
+                where = _invalid_utf8_location(path)
+                if where:
+                    message = f"{where}: not valid UTF-8 (rule: CSV text must be UTF-8); {message}"
+            return f"{rel}: file cannot be read as {kind}: {message}"
         present = [r[0] for r in self.con.execute(f"describe {stage}").fetchall()]
         missing = [c for c in entity.column_names if c not in present]
         if missing:
+            found = ", ".join(p for p in present if p != "__row_number")
             return (
                 f"{rel}: missing contract column(s) {', '.join(missing)} "
-                f"for entity {entity.name} (found: {', '.join(p for p in present if p != '__row_number')})"
+                f"for entity {entity.name} (found: {found})"
             )
         return None
 
@@ -311,6 +421,21 @@ class Lander:
             f"nullif({reason_expr}, '') as __reason from {stage}"
         )
         try:
+            total, bad = self.con.execute(
+                f"select count(*), count(__reason) from {checked}"
+            ).fetchone()
+            if bad and self.max_quarantine_share < 1.0:
+                top = self.con.execute(
+                    f"select rule, count(*) from {checked}, "
+                    "unnest(string_split(__reason, '; ')) as t(rule) "
+                    "group by rule order by count(*) desc, rule limit 3"
+                ).fetchall()
+                rejection = quarantine_rejection(rel, total, bad, top, self.max_quarantine_share)
+                if rejection is not None:
+                    # Rejected whole: no row goes to raw or quarantine; the bytes are kept.
+                    return BatchResult(
+                        entity.name, rel, "REJECTED", load_id=load_id, reason=rejection
+                    )
             typed_cols = ", ".join(f"{typed_of[c.name]} as {_q(c.name)}" for c in entity.columns)
             self.con.execute(
                 f"insert into raw.{entity.name} select {typed_cols}, "
@@ -323,11 +448,10 @@ class Lander:
                 f"{load_id}, {_lit(rel)}, __row_number, __reason, now() "
                 f"from {checked} where __reason is not null order by __row_number"
             )
-            total, bad = self.con.execute(
-                f"select count(*), count(__reason) from {checked}"
-            ).fetchone()
         finally:
             self.con.execute(f"drop table if exists {checked}")
+        # Inside the batch's transaction: results and rows are committed together.
+        findings = self.validator.validate_batch(self.con, entity, load_id, rel)
         return BatchResult(
             entity.name,
             rel,
@@ -337,16 +461,33 @@ class Lander:
             rows_accepted=total - bad,
             rows_quarantined=bad,
             reason=None if bad == 0 else f"{bad} row(s) quarantined",
+            findings=findings,
         )
 
 
-def land_directory(landing: Path, warehouse: Path | str) -> LandingSummary:
-    """Land every new batch of `landing` into the warehouse file `warehouse`."""
+def land_directory(
+    landing: Path,
+    warehouse: Path | str,
+    *,
+    max_quarantine_share: float | None = None,
+    build_docs: bool = False,
+    gx_dir: Path | None = None,
+) -> LandingSummary:
+    """Land every new batch of `landing` into the warehouse file `warehouse`.
+
+    Options as for `Lander`; the defaults follow SPEC §12 exactly."""
     landing = Path(landing)
     if not landing.is_dir():
         raise LandingError(f"{landing}: landing directory does not exist")
     con = duckdb.connect(str(warehouse))
     try:
-        return Lander(con, landing).land_all()
+        lander = Lander(
+            con,
+            landing,
+            max_quarantine_share=max_quarantine_share,
+            build_docs=build_docs,
+            gx_dir=gx_dir,
+        )
+        return lander.land_all()
     finally:
         con.close()

@@ -62,7 +62,8 @@ def test_every_contract_column_exists_with_its_type(tmp_path: Path, landing: Pat
             assert described[col.name] == expected, (entity.name, col.name)
         for name, _ in LOAD_COLUMNS:
             assert name in described
-        quarantine = {r[0] for r in con.execute(f"describe raw.{entity.name}__quarantine").fetchall()}
+        described_q = con.execute(f"describe raw.{entity.name}__quarantine").fetchall()
+        quarantine = {r[0] for r in described_q}
         assert set(entity.column_names) <= quarantine and "_reason" in quarantine
     con.close()
 
@@ -143,7 +144,9 @@ def test_missing_column_and_garbage_file_are_rejected_while_others_load(
     con.close()
 
 
-def test_contract_violations_are_quarantined_with_rule_and_the_rest_accepted(tmp_path: Path) -> None:
+def test_contract_violations_are_quarantined_with_rule_and_the_rest_accepted(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "landing"
     write(
         root / "reviews" / "a.csv",
@@ -173,7 +176,8 @@ def test_contract_violations_are_quarantined_with_rule_and_the_rest_accepted(tmp
     assert reasons["R2"] == "grade: above maximum 10"
     assert reasons["R3"] == "submitted_at: cannot be cast to TIMESTAMPTZ"
     assert reasons[None] == "review_id: required value is missing"
-    items = dict(con.execute("select order_item_id, _reason from raw.order_items__quarantine").fetchall())
+    sql = "select order_item_id, _reason from raw.order_items__quarantine"
+    items = dict(con.execute(sql).fetchall())
     assert items == {
         "I2": "quantity: below minimum 1",
         "I3": "shipping_method: required when fulfilment_method is FBR",
@@ -201,7 +205,9 @@ def test_parquet_batches_land_with_their_types(tmp_path: Path) -> None:
     assert (batch.rows_accepted, batch.rows_quarantined) == (1, 1)
 
 
-def test_files_are_discovered_in_relative_path_order_with_any_extension_case(tmp_path: Path) -> None:
+def test_files_are_discovered_in_relative_path_order_with_any_extension_case(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "landing"
     write(root / "sellers" / "b.CSV", SELLERS_CSV)
     write(root / "sellers" / "a.csv", SELLERS_CSV)
