@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,15 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "INTEGER": pa.int32(),
     "DECIMAL(10,2)": pa.decimal128(10, 2),
     "BOOLEAN": pa.bool_(),
+}
+
+DICT_COLUMNS: dict[str, list[str]] = {
+    name: [
+        c.name
+        for c in ent.columns
+        if c.enum or c.name in ("product_group", "transporter_code", "main_reason", "seller_id")
+    ]
+    for name, ent in ENTITIES.items()
 }
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -354,10 +364,9 @@ def _strs(
     )
 
 
-def _ids(prefix: str, nums: np.ndarray, width: int) -> pa.Array:
-    s = pc.utf8_lpad(
-        pc.cast(pa.array(np.asarray(nums, dtype=np.int64)), pa.string()), width=width, padding="0"
-    )
+def _ids(prefix: str, nums: np.ndarray, width: int, mask: np.ndarray | None = None) -> pa.Array:
+    num = pa.array(np.asarray(nums, dtype=np.int64), mask=mask)
+    s = pc.utf8_lpad(pc.cast(num, pa.string()), width=width, padding="0")
     return pc.binary_join_element_wise(prefix, s, "")
 
 
@@ -430,7 +439,10 @@ class _Sellers:
 
 
 def _tier_counts(n: int) -> list[int]:
-    frac = {T_STR: 0.05, T_DET: 0.05, T_REC: 0.05, T_TINY: 0.03, T_EXC: 0.25}
+    # Problem tiers are over-represented at demo scale so every rule fires; a big
+    # platform gets more realistic shares.
+    share = 0.05 if n <= 1000 else 0.03
+    frac = {T_STR: share, T_DET: share, T_REC: share, T_TINY: 0.03, T_EXC: 0.25}
     counts = [0] * len(TIERS)
     left = n
     # Problem tiers first (at least one each when there is room), so tests see them too.
@@ -449,7 +461,7 @@ def _make_sellers(n: int, weeks: int, start_day: int, seed: int) -> _Sellers:
     tier = tier[rng.permutation(n)]
 
     # Heavy-tailed size: many small shops, a few big ones (mean ≈ 46 items a week).
-    rate = rng.lognormal(np.log(17.0), 1.3, n)
+    rate = rng.lognormal(np.log(14.0), 1.3, n)
     base = np.where(
         (tier == T_EXC)[:, None],
         rng.uniform(0.0, 0.04, (n, len(IND))),
@@ -470,7 +482,7 @@ def _make_sellers(n: int, weeks: int, start_day: int, seed: int) -> _Sellers:
                 weak[s, MAIL_INDICATORS[k % len(MAIL_INDICATORS)]] = True
                 weak[s, MAIL_INDICATORS[(k + 3) % len(MAIL_INDICATORS)]] = True
             # Large enough that the incident floors are reached (10 late questions!).
-            lo = 320.0 if si == I_RSP else 140.0
+            lo = {I_RSP: 260.0, I_CAN: 110.0}.get(si, 80.0)
             rate[s] = max(rate[s], rng.uniform(lo, 2 * lo))
             if si in (I_FUL, I_CAN, I_HAN):
                 fbb_share[s] = min(fbb_share[s], 0.15)
@@ -564,12 +576,23 @@ class _Writer:
         assert list(cols) == schema.names, (entity, list(cols))
         return pa.Table.from_arrays([cols[f.name].cast(f.type) for f in schema], schema=schema)
 
-    def add(self, entity: str, kind: str, table: pa.Table, week: np.ndarray) -> None:
-        """Queue rows for the batch of their (local) event week."""
-        if table.num_rows == 0:
+    def add(
+        self,
+        entity: str,
+        kind: str,
+        week: np.ndarray,
+        build: Callable[[np.ndarray], dict[str, pa.Array]],
+    ) -> None:
+        """Queue rows for the batch of their (local) event week.
+
+        `build` gets the row positions already ordered by week, so the (string-heavy)
+        table is built once in batch order instead of being reshuffled afterwards.
+        """
+        week = np.asarray(week)
+        if len(week) == 0:
             return
         order = np.argsort(week, kind="stable")
-        table = table.take(pa.array(order))
+        table = self.table(entity, build(order))
         weeks, first = np.unique(week[order], return_index=True)
         bounds = list(first) + [table.num_rows]
         slot = self.pending.setdefault((entity, kind), {})
@@ -597,7 +620,14 @@ class _Writer:
         d.mkdir(parents=True, exist_ok=True)
         path = d / f"{stem}.{self.fmt}"
         if self.fmt == "parquet":
-            pq.write_table(table, path, compression="zstd", row_group_size=1 << 20)
+            pq.write_table(
+                table,
+                path,
+                compression="zstd",
+                row_group_size=1 << 20,
+                # Dictionary pages only pay off for the low-cardinality columns.
+                use_dictionary=DICT_COLUMNS[entity],
+            )
         else:
             cols = []
             for f, col in zip(table.schema, table.columns, strict=True):
@@ -628,6 +658,7 @@ class _Ctx:
     wr: _Writer
     strike: tuple[int, int]  # TNT strike, local days [from, to)
     outage: tuple[int, int]  # platform outage, local seconds [from, to)
+    seller_labels: list[str] = field(default_factory=list)
 
     def week_of(self, local_s: np.ndarray) -> np.ndarray:
         return (local_s // DAY - self.start_day) // 7
@@ -691,8 +722,12 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     lvl = _levels(S, w, ctx.weeks, rng)
     week0 = (ctx.start_day + 7 * w) * DAY
 
-    def ident(prefix: str, n: int, offset: int = 0) -> pa.Array:
-        return _ids(f"{prefix}{yyww:04d}", np.arange(offset, offset + n), 7)
+    def ident(prefix: str, nums: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+        """IDs of this week's rows: prefix, yyww, 7-digit sequence number."""
+        return _ids(f"{prefix}{yyww:04d}", nums, 7, mask)
+
+    def sellers_of(idx: np.ndarray) -> pa.Array:
+        return _strs(ctx.seller_labels, idx)
 
     # ---- order items --------------------------------------------------------
     active = S.join_week <= w
@@ -753,34 +788,28 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     check = (10 - (digits * weights).sum(axis=0) % 10) % 10
     ean_null = rng.random(N) < 0.01
 
-    item_ids = ident("OI", N)
-    order_ids = ident("O", n_orders).take(pa.array(order_no)) if N else pa.array([], pa.string())
-    seller_ids = _ids("S", np.arange(S.n), max(6, len(str(S.n))))
-    sid = seller_ids.take(pa.array(s))
+    ean = body * 10 + check
     wr.add(
         "order_items",
         "1-weekly",
-        wr.table(
-            "order_items",
-            {
-                "order_item_id": item_ids,
-                "order_id": order_ids,
-                "seller_id": sid,
-                "ordered_at": wr.ts(ordered),
-                "product_group": _strs(G_NAMES, grp),
-                "ean": pc.cast(pa.array(body * 10 + check, mask=ean_null), pa.string()),
-                "quantity": pa.array(qty.astype(np.int32)),
-                "unit_price": _decimal(cents),
-                "fulfilment_method": _strs(("FBR", "FBB"), fbb.astype(np.int8)),
-                "shipping_method": _strs(("OWN", "VVB"), vvb.astype(np.int8), mask=fbb),
-                "time_frame_type": _strs(TIME_FRAMES, tf),
-                "latest_delivery_date": wr.date(latest),
-                "exact_delivery_date": wr.date(exact, mask=~has_exact),
-                "expiry_date": wr.date(expiry),
-                "latest_handover_at": wr.ts(ho_deadline, mask=~vvb),
-            },
-        ),
         np.full(N, w),
+        lambda o: {
+            "order_item_id": ident("OI", o),
+            "order_id": ident("O", order_no[o]),
+            "seller_id": sellers_of(s[o]),
+            "ordered_at": wr.ts(ordered[o]),
+            "product_group": _strs(G_NAMES, grp[o]),
+            "ean": pc.cast(pa.array(ean[o], mask=ean_null[o]), pa.string()),
+            "quantity": pa.array(qty[o].astype(np.int32)),
+            "unit_price": _decimal(cents[o]),
+            "fulfilment_method": _strs(("FBR", "FBB"), fbb[o].astype(np.int8)),
+            "shipping_method": _strs(("OWN", "VVB"), vvb[o].astype(np.int8), mask=fbb[o]),
+            "time_frame_type": _strs(TIME_FRAMES, tf[o]),
+            "latest_delivery_date": wr.date(latest[o]),
+            "exact_delivery_date": wr.date(exact[o], mask=~has_exact[o]),
+            "expiry_date": wr.date(expiry[o]),
+            "latest_handover_at": wr.ts(ho_deadline[o], mask=~vvb[o]),
+        },
     )
 
     # ---- cancellations ------------------------------------------------------
@@ -829,16 +858,13 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     wr.add(
         "cancellations",
         "1-weekly",
-        wr.table(
-            "cancellations",
-            {
-                "order_item_id": item_ids.take(pa.array(ci)),
-                "cancelled_at": wr.ts(c_at),
-                "initiated_by": _strs(("X", "SELLER", "CUSTOMER", "CUSTOMER", "SYSTEM"), ct),
-                "reason_code": _strs(CANCEL_REASONS, reason),
-            },
-        ),
         ctx.week_of(c_at),
+        lambda o: {
+            "order_item_id": ident("OI", ci[o]),
+            "cancelled_at": wr.ts(c_at[o]),
+            "initiated_by": _strs(("X", "SELLER", "CUSTOMER", "CUSTOMER", "SYSTEM"), ct[o]),
+            "reason_code": _strs(CANCEL_REASONS, reason[o]),
+        },
     )
 
     # ---- shipments ----------------------------------------------------------
@@ -919,31 +945,33 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     at_tr = shipped + (gap * rng.uniform(0.1, 0.3, M)).astype(np.int64)
     handed = np.where(m_vvb, ho_at, at_tr)
     handed_null = (m_vvb & no_scan) | (~m_vvb & ~tracked)
-    ship_ids = ident("SH", M)
-    ship_tbl = wr.table(
+
+    def ship_cols(o: np.ndarray, code: pa.Array, ho: np.ndarray, ho_null: np.ndarray) -> dict:
+        return {
+            "shipment_id": ident("SH", o),
+            "order_item_id": ident("OI", si[o]),
+            "shipped_at": wr.ts(shipped[o]),
+            "transporter_code": _strs(TRANSPORTERS, carrier[o]),
+            "track_and_trace": code.take(pa.array(o)),
+            "parcel_type": _strs(("PARCEL", "LETTER"), parcel_letter[o].astype(np.int8)),
+            "handed_over_at": wr.ts(ho[o], mask=ho_null[o]),
+        }
+
+    wr.add(
         "shipments",
-        {
-            "shipment_id": ship_ids,
-            "order_item_id": item_ids.take(pa.array(si)),
-            "shipped_at": wr.ts(shipped),
-            "transporter_code": _strs(TRANSPORTERS, carrier),
-            "track_and_trace": codes,
-            "parcel_type": _strs(("PARCEL", "LETTER"), parcel_letter.astype(np.int8)),
-            "handed_over_at": wr.ts(handed, mask=handed_null),
-        },
+        "1-weekly",
+        ctx.week_of(shipped),
+        lambda o: ship_cols(o, codes, handed, handed_null),
     )
-    wr.add("shipments", "1-weekly", ship_tbl, ctx.week_of(shipped))
     # Some wrong codes are fixed later (a correction with the valid code).
     fix = np.flatnonzero(invalid & (rng.random(M) < 0.3))
-    fix_at = (
-        (ctx.week_of(shipped[fix]) + 1 + (rng.random(len(fix)) < 0.3)) * 7 * DAY
-        + ctx.start_day * DAY
-        + rng.integers(0, 7 * DAY, len(fix))
+    fix_week = ctx.week_of(shipped[fix]) + 1 + (rng.random(len(fix)) < 0.3)
+    wr.add(
+        "shipments",
+        "2-corrections",
+        fix_week,
+        lambda o: ship_cols(fix[o], valid_codes, at_tr, np.zeros(M, dtype=bool)),
     )
-    fixed = ship_tbl.take(pa.array(fix))
-    fixed = fixed.set_column(4, "track_and_trace", valid_codes.take(pa.array(fix)))
-    fixed = fixed.set_column(6, "handed_over_at", wr.ts(at_tr[fix]))
-    wr.add("shipments", "2-corrections", fixed, ctx.week_of(fix_at))
 
     # ---- transport events (tracked lines, and lines whose code gets fixed) ----
     ev_line = tracked.copy()
@@ -982,15 +1010,12 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     wr.add(
         "transport_events",
         "1-weekly",
-        wr.table(
-            "transport_events",
-            {
-                "shipment_id": ship_ids.take(pa.array(ev_ship)),
-                "event_code": _strs(EVENTS, ev_code),
-                "event_at": wr.ts(ev_at),
-            },
-        ),
         ctx.week_of(ev_at),
+        lambda o: {
+            "shipment_id": ident("SH", ev_ship[o]),
+            "event_code": _strs(EVENTS, ev_code[o]),
+            "event_at": wr.ts(ev_at[o]),
+        },
     )
 
     # ---- delivery confirmations (own shipments without a usable code) ---------
@@ -1001,20 +1026,29 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     answer = np.where(
         m_late[ask], np.where(r < 0.9, 1, -1), np.select([r < 0.70, r < 0.99], [0, -1], 1)
     )
-    conf_tbl = wr.table(
+
+    def conf_cols(o: np.ndarray, ans: np.ndarray) -> dict:
+        return {
+            "order_item_id": ident("OI", si[ask[o]]),
+            "asked_at": wr.ts(asked[o]),
+            "answer": _strs(("RECEIVED", "NOT_RECEIVED"), ans[o]),
+        }
+
+    wr.add(
         "delivery_confirmations",
-        {
-            "order_item_id": item_ids.take(pa.array(si[ask])),
-            "asked_at": wr.ts(asked),
-            "answer": _strs(("RECEIVED", "NOT_RECEIVED"), answer),
-        },
+        "1-weekly",
+        ctx.week_of(asked),
+        lambda o: conf_cols(o, answer),
     )
-    wr.add("delivery_confirmations", "1-weekly", conf_tbl, ctx.week_of(asked))
+    # A customer changes the answer later (RECEIVED <-> NOT_RECEIVED).
     flip = np.flatnonzero((answer >= 0) & (rng.random(a) < 0.06))
     flip_week = ctx.week_of(asked[flip]) + 1 + (rng.random(len(flip)) < 0.4)
-    flipped = conf_tbl.take(pa.array(flip))
-    flipped = flipped.set_column(2, "answer", _strs(("RECEIVED", "NOT_RECEIVED"), 1 - answer[flip]))
-    wr.add("delivery_confirmations", "2-corrections", flipped, flip_week)
+    wr.add(
+        "delivery_confirmations",
+        "2-corrections",
+        flip_week,
+        lambda o: conf_cols(flip[o], 1 - answer),
+    )
 
     # ---- customer questions --------------------------------------------------
     qmult = _p(lvl[s, I_CIR], 0.8, 2.6)
@@ -1072,27 +1106,26 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     q_week = ctx.week_of(created)
     known = ~unanswered & (resp < (ctx.start_day + 7 * (q_week + 1)) * DAY)
     fwd = rng.random(nq_all)
-    case_ids = ident("C", nq_all)
-    q_item_ids = (
-        item_ids.take(pa.array(np.maximum(q_item, 0))) if N else pa.nulls(nq_all, pa.string())
-    )
-    q_tbl = wr.table(
-        "customer_questions",
-        {
-            "case_id": case_ids,
-            "seller_id": seller_ids.take(pa.array(q_seller)),
-            "order_item_id": pc.if_else(
-                pa.array(q_item < 0), pa.scalar(None, pa.string()), q_item_ids
-            ),
-            "created_at": wr.ts(created),
-            "first_response_at": wr.ts(resp, mask=~known),
-            "forwarded_by_bol": pa.array(fwd < 0.12, mask=fwd > 0.98),
-        },
-    )
-    wr.add("customer_questions", "1-weekly", q_tbl, q_week)
+
+    def q_cols(o: np.ndarray, no_resp: np.ndarray) -> dict:
+        return {
+            "case_id": ident("C", o),
+            "seller_id": sellers_of(q_seller[o]),
+            "order_item_id": ident("OI", q_item[o], mask=q_item[o] < 0),
+            "created_at": wr.ts(created[o]),
+            "first_response_at": wr.ts(resp[o], mask=no_resp[o]),
+            "forwarded_by_bol": pa.array(fwd[o] < 0.12, mask=fwd[o] > 0.98),
+        }
+
+    wr.add("customer_questions", "1-weekly", q_week, lambda o: q_cols(o, ~known))
+    # Answers after the weekly extract arrive as corrections in the week of the answer.
     lr = np.flatnonzero(~unanswered & ~known)
-    late_tbl = q_tbl.take(pa.array(lr)).set_column(4, "first_response_at", wr.ts(resp[lr]))
-    wr.add("customer_questions", "2-corrections", late_tbl, ctx.week_of(resp[lr]))
+    wr.add(
+        "customer_questions",
+        "2-corrections",
+        ctx.week_of(resp[lr]),
+        lambda o: q_cols(lr[o], np.zeros(nq_all, dtype=bool)),
+    )
 
     # ---- NPS responses (a survey after a customer-service case) --------------
     ni = np.flatnonzero(rng.random(nq_all) < 0.35)
@@ -1114,17 +1147,14 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     wr.add(
         "nps_responses",
         "1-weekly",
-        wr.table(
-            "nps_responses",
-            {
-                "response_id": ident("N", len(ni)),
-                "seller_id": seller_ids.take(pa.array(q_seller[ni])),
-                "case_id": case_ids.take(pa.array(ni)),
-                "responded_at": wr.ts(responded),
-                "score": pa.array(score.astype(np.int32)),
-            },
-        ),
         ctx.week_of(responded),
+        lambda o: {
+            "response_id": ident("N", o),
+            "seller_id": sellers_of(q_seller[ni[o]]),
+            "case_id": ident("C", ni[o]),
+            "responded_at": wr.ts(responded[o]),
+            "score": pa.array(score[o].astype(np.int32)),
+        },
     )
 
     # ---- phone calls ----------------------------------------------------------
@@ -1154,19 +1184,17 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     office_real = office & hol.is_busday(started // DAY, S.nl[c_s])
     p_ans = np.where(office_real, 1 - _p(lvl[c_s, I_PHO], 0.04, 0.4), 0.45)
     p_ans = np.where((started >= ctx.outage[0]) & (started < ctx.outage[1]), 0.3, p_ans)
+    answered = rng.random(nc) < p_ans
     wr.add(
         "phone_calls",
         "1-weekly",
-        wr.table(
-            "phone_calls",
-            {
-                "call_id": ident("PC", nc),
-                "seller_id": seller_ids.take(pa.array(c_s)),
-                "started_at": wr.ts(started),
-                "answered": pa.array(rng.random(nc) < p_ans),
-            },
-        ),
         np.full(nc, w),
+        lambda o: {
+            "call_id": ident("PC", o),
+            "seller_id": sellers_of(c_s[o]),
+            "started_at": wr.ts(started[o]),
+            "answered": pa.array(answered[o]),
+        },
     )
 
     # ---- returns ----------------------------------------------------------------
@@ -1189,18 +1217,15 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     wr.add(
         "returns",
         "1-weekly",
-        wr.table(
-            "returns",
-            {
-                "return_id": ident("RT", nr),
-                "order_item_id": item_ids.take(pa.array(ri)),
-                "seller_id": sid.take(pa.array(ri)),
-                "registered_at": wr.ts(reg),
-                "quantity": pa.array(r_qty.astype(np.int32)),
-                "main_reason": _strs(RETURN_REASONS, reason),
-            },
-        ),
         ctx.week_of(reg),
+        lambda o: {
+            "return_id": ident("RT", o),
+            "order_item_id": ident("OI", ri[o]),
+            "seller_id": sellers_of(s[ri[o]]),
+            "registered_at": wr.ts(reg[o]),
+            "quantity": pa.array(r_qty[o].astype(np.int32)),
+            "main_reason": _strs(RETURN_REASONS, reason[o]),
+        },
     )
 
     # ---- reviews (per order, on its first line) -----------------------------------
@@ -1214,17 +1239,14 @@ def _week(ctx: _Ctx, w: int, monday: dt.date) -> None:
     wr.add(
         "reviews",
         "1-weekly",
-        wr.table(
-            "reviews",
-            {
-                "review_id": ident("R", nv),
-                "seller_id": sid.take(pa.array(vi)),
-                "order_id": order_ids.take(pa.array(vi)),
-                "submitted_at": wr.ts(sub),
-                "grade": pa.array(grade),
-            },
-        ),
         ctx.week_of(sub),
+        lambda o: {
+            "review_id": ident("R", o),
+            "seller_id": sellers_of(s[vi[o]]),
+            "order_id": ident("O", order_no[vi[o]]),
+            "submitted_at": wr.ts(sub[o]),
+            "grade": pa.array(grade[o]),
+        },
     )
 
 
@@ -1287,7 +1309,7 @@ def _write_sellers(ctx: _Ctx, mondays: list[dt.date]) -> None:
         S.nl, np.array(SUFFIX_NL)[rng.integers(0, 5, n)], np.array(SUFFIX_BE)[rng.integers(0, 5, n)]
     )
     name = np.char.add(np.char.add(np.char.add(first, " "), noun), suffix)
-    ids = _ids("S", np.arange(n), max(6, len(str(n))))
+    ids = pa.array(ctx.seller_labels, pa.string())
     tbl = wr.table(
         "sellers",
         {
@@ -1343,6 +1365,7 @@ def generate(
             (start_day + 7 * outage_w + 2) * DAY + 9 * HOUR,
             (start_day + 7 * outage_w + 3) * DAY + 20 * HOUR,
         ),
+        seller_labels=[f"S{i:0{max(6, len(str(sellers)))}d}" for i in range(sellers)],
     )
     _write_sellers(ctx, mondays)
     _circumstances(ctx, mondays)
