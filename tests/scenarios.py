@@ -377,17 +377,30 @@ EX8B_STRIKE_OFFSETS = [1, 30]
 
 # -- more rules -----------------------------------------------------------------
 
-# (case key, seller, created local, expected deadline local)
+# (case key, seller, created local, expected deadline local, SLA of the norm version)
+H24, H8 = "24H_EXCL_WEEKENDS", "8_WORKING_HOURS"
 SLA_DEADLINES = [
     # DST starts Sun 2026-03-29: wall-clock deadline, 24 counting hours.
-    ("SLA-DST", "SLA-NL", "2026-03-27 15:00:00", "2026-03-30 15:00:00"),
-    # King's Day Mon 2026-04-27 is a holiday in NL only.
-    ("SLA-KING-NL", "SLA-NL", "2026-04-24 15:00:00", "2026-04-28 15:00:00"),
-    ("SLA-KING-BE", "SLA-BE", "2026-04-24 15:00:00", "2026-04-27 15:00:00"),
+    ("SLA-DST", "SLA-NL", "2026-03-27 15:00:00", "2026-03-30 15:00:00", H24),
+    # King's Day Mon 2026-04-27 is a holiday in NL only, Labour Day Fri 2026-05-01 in BE only.
+    ("SLA-KING-NL", "SLA-NL", "2026-04-24 15:00:00", "2026-04-28 15:00:00", H24),
+    ("SLA-KING-BE", "SLA-BE", "2026-04-24 15:00:00", "2026-04-27 15:00:00", H24),
+    ("SLA-LABOUR-NL", "SLA-NL", "2026-04-30 12:00:00", "2026-05-01 12:00:00", H24),
+    ("SLA-LABOUR-BE", "SLA-BE", "2026-04-30 12:00:00", "2026-05-04 12:00:00", H24),
+    # Created on a holiday: the next counting day is used up, ending at 24:00.
+    ("SLA-ON-HOLIDAY", "SLA-NL", "2026-05-14 10:00:00", "2026-05-16 00:00:00", H24),
+    ("SLA-MIDNIGHT", "SLA-NL", "2026-06-01 00:00:00", "2026-06-02 00:00:00", H24),
+    # 8 working hours: a full office day ends at 17:00; holidays are skipped.
+    ("SLA-OLD-MON-EARLY", "SLA-OLD", "2020-03-02 08:00:00", "2020-03-02 17:00:00", H8),
+    ("SLA-OLD-TUE-MID", "SLA-OLD", "2020-03-03 10:30:00", "2020-03-04 10:30:00", H8),
+    ("SLA-OLD-XMAS", "SLA-OLD", "2020-12-24 15:00:00", "2020-12-28 15:00:00", H8),
+    # Fri 2021-01-01 is in the week of Mon 2020-12-28: still the old SLA.
+    ("SLA-OLD-NEW-YEAR", "SLA-OLD", "2021-01-01 10:00:00", "2021-01-04 17:00:00", H8),
+    ("SLA-NEW-RULE", "SLA-OLD", "2021-01-04 10:00:00", "2021-01-05 10:00:00", H24),
     # Christmas 2028: Mon 25 and Tue 26 are NL holidays, only Mon 25 in BE.
-    ("PEND-NL-XMAS", "PEND-NL", "2028-12-22 15:00:00", "2028-12-27 15:00:00"),
-    ("PEND-BE-XMAS", "PEND-BE", "2028-12-22 15:00:00", "2028-12-26 15:00:00"),
-    ("PEND-NL-MON", "PEND-NL", "2028-12-18 10:00:00", "2028-12-19 10:00:00"),
+    ("PEND-NL-XMAS", "PEND-NL", "2028-12-22 15:00:00", "2028-12-27 15:00:00", H24),
+    ("PEND-BE-XMAS", "PEND-BE", "2028-12-22 15:00:00", "2028-12-26 15:00:00", H24),
+    ("PEND-NL-MON", "PEND-NL", "2028-12-18 10:00:00", "2028-12-19 10:00:00", H24),
 ]
 PENDING_WEEK = monday("2028-12-18")
 
@@ -430,10 +443,10 @@ TNT_LINES = [
 
 def more_rules(b: LandingBuilder) -> None:
     # -- response SLA: DST, holidays per country, pending vs late -------------------
-    for seller_id, country in (("SLA-NL", "NL"), ("SLA-BE", "BE"), ("PEND-NL", "NL"),
-                               ("PEND-BE", "BE")):
+    for seller_id, country in (("SLA-NL", "NL"), ("SLA-BE", "BE"), ("SLA-OLD", "NL"),
+                               ("PEND-NL", "NL"), ("PEND-BE", "BE")):
         b.seller(seller_id, country)
-    for key, seller_id, created, deadline in SLA_DEADLINES:
+    for key, seller_id, created, deadline, _sla in SLA_DEADLINES:
         if key.startswith("PEND"):
             response = None  # unanswered at the cut-off
         else:
@@ -759,6 +772,11 @@ def corrections_and_unknown_sellers(b: LandingBuilder) -> None:
     b.question("COR-A", case_id="COR-Q1", created=day(w, "10:00"), response=None)
     b.question("COR-A", case_id="COR-Q1", created=day(w, "10:00"),
                response=day(w + timedelta(days=1), "09:00"), batch="batch_002")
+    # Inside one file the last row of a key wins.
+    b.question("COR-A", case_id="COR-Q2", created=day(w, "11:00"),
+               response=day(w + timedelta(days=3), "11:00"))
+    b.question("COR-A", case_id="COR-Q2", created=day(w, "11:00"),
+               response=day(w, "12:00"))
     # An order item corrected to another promise date: the later file wins.
     b.late_item("COR-A", day(w, "09:00"), w + timedelta(days=2), item_id="COR-I1")
     b.late_item("COR-A", day(w, "09:00"), w + timedelta(days=9), item_id="COR-I1",
