@@ -401,6 +401,8 @@ SLA_DEADLINES = [
     ("PEND-NL-XMAS", "PEND-NL", "2028-12-22 15:00:00", "2028-12-27 15:00:00", H24),
     ("PEND-BE-XMAS", "PEND-BE", "2028-12-22 15:00:00", "2028-12-26 15:00:00", H24),
     ("PEND-NL-MON", "PEND-NL", "2028-12-18 10:00:00", "2028-12-19 10:00:00", H24),
+    # A deadline exactly at the cut-off (Wed 06:00) is not before it: pending.
+    ("PEND-NL-AT-CUTOFF", "PEND-NL", "2028-12-22 06:00:00", "2028-12-27 06:00:00", H24),
 ]
 PENDING_WEEK = monday("2028-12-18")
 
@@ -536,6 +538,7 @@ def more_rules(b: LandingBuilder) -> None:
     b.shipment(vvb("ONE-SECOND-LATE"), shipped=day(w, "12:00"), transporter="TNT",
                tnt="3SABCD1234567", handed_over=local("2026-05-05 18:00:01"))
     vvb("NO-SHIPMENT")
+    b.cancellation(vvb("CANCELLED"), day(w, "10:00"), "CUSTOMER")  # not in the population
     b.shipment(vvb("NO-SCAN"), shipped=day(w, "12:00"), transporter="TNT", tnt="3SABCD1234567")
     two = vvb("EARLIEST-OF-TWO")
     b.shipment(two, shipped=day(w, "12:00"), transporter="TNT", tnt="3SABCD1234567",

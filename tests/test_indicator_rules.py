@@ -67,6 +67,7 @@ def test_unanswered_question_is_late_before_the_cutoff_and_pending_after_it(
     assert rows == {
         "PEND-NL-XMAS": (cutoff, "PENDING"),  # deadline Wed 27 15:00
         "PEND-NL-MON": (cutoff, "LATE"),  # deadline Tue 19 10:00
+        "PEND-NL-AT-CUTOFF": (cutoff, "PENDING"),  # deadline Wed 27 06:00, not before it
         "PEND-BE-XMAS": (cutoff, "LATE"),  # deadline Tue 26 15:00 (no BE holiday)
     }
 
@@ -77,8 +78,8 @@ def test_pending_question_is_left_out_of_response_time_but_counts_as_a_case(
     rt = scenario_warehouse.indicator("PEND-NL", PENDING_WEEK, "RESPONSE_TIME")
     assert (rt["numerator"], rt["denominator"], rt["incident_count"]) == (0, 1, 1)
     cir = scenario_warehouse.indicator("PEND-NL", PENDING_WEEK, "CASE_ITEM_RATIO")
-    assert (cir["numerator"], cir["denominator"]) == (2, 10)
-    assert cir["value"] == pytest.approx(0.2, abs=1e-12)
+    assert (cir["numerator"], cir["denominator"]) == (3, 10)
+    assert cir["value"] == pytest.approx(0.3, abs=1e-12)
 
 
 def test_later_file_corrects_a_first_response(scenario_warehouse) -> None:
@@ -165,6 +166,7 @@ def test_handover_on_time_by_earliest_scan_and_no_scan_is_late(scenario_warehous
         "HND-NO-SHIPMENT": False,
         "HND-NO-SCAN": False,
         "HND-EARLIEST-OF-TWO": True,
+        "HND-CANCELLED": False,
     }
     row = scenario_warehouse.indicator("HND-R", HANDOVER_WEEK, "HANDOVER")
     assert (row["numerator"], row["denominator"], row["incident_count"]) == (2, 5, 3)
@@ -184,6 +186,19 @@ def test_norm_version_is_the_one_valid_at_week_start(scenario_warehouse) -> None
     assert second["norm_value"] == pytest.approx(0.95)
     assert (second["conforms"], second["is_breach"], second["is_strike"]) == (False, True, True)
     assert second["distance_to_norm"] == pytest.approx(-0.01, abs=1e-12)
+    # Six weeks: the July week pools both weeks (188/200 = 0.94) against July's 0.95.
+    six = {
+        r["week_start"]: (r["numerator_6w"], r["denominator_6w"], r["norm_value"], r["conforms_6w"])
+        for r in scenario_warehouse.rows(
+            "select * from marts.seller_six_week_scores "
+            "where seller_id = 'HNV-A' and indicator = 'HANDOVER' and week_start in (?, ?)",
+            [june, july],
+        )
+    }
+    assert six == {
+        june: (94, 100, pytest.approx(0.93), True),
+        july: (188, 200, pytest.approx(0.95), False),
+    }
 
 
 # -- CANCELLATIONS -----------------------------------------------------------------
