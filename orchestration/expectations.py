@@ -60,15 +60,17 @@ NO_PLAUSIBLE_FLOOR = {("sellers", "registered_at")}
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
-# The pandas dtypes DuckDB produces for each contract type once `to_frame` has
-# normalised them. GX 1.x compares pandas dtypes by identity and cannot match
-# pandas 3's string dtype or tz-aware timestamps, so strings are handed over as
-# Python objects (checked value by value as `str`) and timestamps as naive UTC.
+# The pandas dtypes of each contract type once `to_frame` has normalised them.
+# GX 1.x compares pandas dtypes by identity and cannot match pandas 3's string
+# dtype or tz-aware timestamps, so strings are handed over as Python objects
+# (checked value by value as `str`) and timestamps as naive UTC. Timestamps are
+# nanosecond and integers 64-bit because GX's range checks are vectorised only for
+# those dtypes; otherwise they run a Python function per value (~20x slower).
 PANDAS_TYPES: dict[str, list[str]] = {
     VARCHAR: ["str"],
-    TIMESTAMPTZ: ["datetime64[us]", "datetime64[ns]"],
+    TIMESTAMPTZ: ["datetime64[ns]"],
     DATE: ["datetime64[us]", "datetime64[ns]", "datetime64[s]"],
-    INTEGER: ["int32", "Int32"],
+    INTEGER: ["int64", "Int64"],
     DECIMAL: ["float64"],
     BOOLEAN: ["bool", "BooleanDtype"],
 }
@@ -162,7 +164,12 @@ def batch_sql(entity: Entity, load_id: int, *, cross: bool = False) -> str:
     ctes = [f"batch as (select * from raw.{name} where _load_id = {int(load_id)})"]
     if not cross:
         return f"with {ctes[0]} select * from batch order by _row_number"
-    selects = ["batch.*"]
+    # Only the columns the cross-entity checks read: conversion to pandas is the cost.
+    needed = list(entity.natural_key)
+    for join, later in joins_for(entity):
+        needed += [join.key, later]
+    needed += [column for column, _, _ in references_for(entity)]
+    selects = [f"batch.{_q(c)}" for c in dict.fromkeys(needed)]
     joins = []
     seen: set[tuple[str, str, str]] = set()
     for join, _later in joins_for(entity):
@@ -206,7 +213,10 @@ def to_frame(
     for name in df.columns:
         series = df[name]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
-            df[name] = series.dt.tz_convert("UTC").dt.tz_localize(None)
+            naive = series.dt.tz_convert("UTC").dt.tz_localize(None)
+            df[name] = naive.astype("datetime64[ns]")
+        elif str(series.dtype) in ("int32", "Int32"):
+            df[name] = series.astype("int64" if series.dtype == "int32" else "Int64")
         elif pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
             df[name] = series.astype(object)
     return df
