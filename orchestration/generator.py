@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -365,9 +366,26 @@ def _strs(
 
 
 def _ids(prefix: str, nums: np.ndarray, width: int, mask: np.ndarray | None = None) -> pa.Array:
-    num = pa.array(np.asarray(nums, dtype=np.int64), mask=mask)
-    s = pc.utf8_lpad(pc.cast(num, pa.string()), width=width, padding="0")
-    return pc.binary_join_element_wise(prefix, s, "")
+    """prefix + zero-padded number, built as one fixed-width byte matrix (no per-row work)."""
+    nums = np.asarray(nums, dtype=np.int64)
+    n = len(nums)
+    if n:
+        width = max(width, len(str(int(nums.max()))))
+    pre = np.frombuffer(prefix.encode(), dtype=np.uint8)
+    size = len(pre) + width
+    mat = np.empty((n, size), dtype=np.uint8)
+    mat[:, : len(pre)] = pre
+    rest = nums.copy()
+    for col in range(size - 1, len(pre) - 1, -1):
+        mat[:, col] = 48 + rest % 10
+        rest //= 10
+    offsets = np.arange(0, (n + 1) * size, size, dtype=np.int32)
+    validity = None
+    if mask is not None and mask.any():
+        validity = pa.py_buffer(np.packbits(~mask, bitorder="little").tobytes())
+    return pa.Array.from_buffers(
+        pa.string(), n, [validity, pa.py_buffer(offsets.tobytes()), pa.py_buffer(mat.tobytes())]
+    )
 
 
 def _chars(rng: np.random.Generator, n: int, alphabet: bytes, lo: int, hi: int) -> np.ndarray:
@@ -506,7 +524,7 @@ def _make_sellers(n: int, weeks: int, start_day: int, seed: int) -> _Sellers:
     letter_factor = rng.uniform(0.5, 1.5, n)
     main_carrier = np.where(nl, _choice(rng, T_MIX_NL, n), _choice(rng, T_MIX_BE, n))
     main_carrier = np.where(main_carrier == T_OTHER, T_TNT, main_carrier)
-    # Weak track & trace sellers use a non-integrated carrier more often.
+    # Sellers present from the start registered long ago; joiners just before joining.
     reg_day = np.where(
         join_week > 0,
         start_day + 7 * join_week - rng.integers(3, 25, n),
@@ -561,6 +579,8 @@ class _Writer:
         self.rows: dict[str, int] = {e: 0 for e in ENTITIES}
         # (entity, kind) -> week -> list of tables
         self.pending: dict[tuple[str, str], dict[int, list[pa.Table]]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.inflight: list[Future[None]] = []
 
     def ts(self, local_s: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
         utc = self.clock.utc(np.asarray(local_s, dtype=np.int64)) * 1_000_000
@@ -600,6 +620,7 @@ class _Writer:
             slot.setdefault(int(wk), []).append(table.slice(bounds[k], bounds[k + 1] - bounds[k]))
 
     def flush(self, w: int, label: str, always: bool) -> None:
+        self.drain()
         for entity in ENTITIES:
             for kind in ("1-weekly", "2-corrections"):
                 parts = self.pending.get((entity, kind), {}).pop(w, [])
@@ -616,9 +637,28 @@ class _Writer:
         return sorted({wk for slot in self.pending.values() for wk, v in slot.items() if v})
 
     def write(self, entity: str, stem: str, table: pa.Table) -> None:
+        """Write one batch file; encoding runs on the writer thread (Arrow drops the GIL),
+        overlapping with the generation of the next week."""
         d = self.out / entity
         d.mkdir(parents=True, exist_ok=True)
         path = d / f"{stem}.{self.fmt}"
+        self.files += 1
+        self.rows[entity] += table.num_rows
+        self.inflight.append(self.pool.submit(self._encode, entity, path, table))
+
+    def drain(self) -> None:
+        """Wait for queued writes (bounds memory to about one week in flight)."""
+        futures, self.inflight = self.inflight, []
+        for f in futures:
+            f.result()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            self.pool.shutdown(wait=True)
+
+    def _encode(self, entity: str, path: Path, table: pa.Table) -> None:
         if self.fmt == "parquet":
             pq.write_table(
                 table,
@@ -641,8 +681,6 @@ class _Writer:
                 path,
                 pcsv.WriteOptions(include_header=True, quoting_style="needed"),
             )
-        self.files += 1
-        self.rows[entity] += table.num_rows
 
 
 # --------------------------------------------------------------------------- generation
@@ -1367,13 +1405,16 @@ def generate(
         ),
         seller_labels=[f"S{i:0{max(6, len(str(sellers)))}d}" for i in range(sellers)],
     )
-    _write_sellers(ctx, mondays)
-    _circumstances(ctx, mondays)
-    for w in range(weeks):
-        _week(ctx, w, mondays[w])
-        wr.flush(w, week_label(mondays[w]), always=True)
-    for w in wr.pending_weeks():
-        wr.flush(w, week_label(mondays[w]), always=False)
+    try:
+        _write_sellers(ctx, mondays)
+        _circumstances(ctx, mondays)
+        for w in range(weeks):
+            _week(ctx, w, mondays[w])
+            wr.flush(w, week_label(mondays[w]), always=True)
+        for w in wr.pending_weeks():
+            wr.flush(w, week_label(mondays[w]), always=False)
+    finally:
+        wr.close()
     return GenerateSummary(
         out=out,
         files=wr.files,
