@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEMO_LANDING   := data/demo-landing
 DEMO_WAREHOUSE := warehouse/servicenorms.duckdb
 
-.PHONY: demo test install lint parse ui clean
+.PHONY: demo test install lint parse bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ demo: install
 
 test: parse
 	$(BIN)/python -m pytest
+
+# Benchmarks (not part of the test suite): make bench SCALE=demo|tenth|bol
+SCALE ?= demo
+bench: parse
+	$(BIN)/python -m orchestration.bench --scale $(SCALE) --out bench-results --plot docs/benchmarks.png
 
 lint: install
 	$(BIN)/ruff check orchestration tests scripts

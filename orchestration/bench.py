@@ -1,0 +1,299 @@
+"""Benchmark harness: every pipeline stage at a named scale, each in its own process.
+
+Each stage runs as a child process (`python -m orchestration.bench stage ...`) so
+its wall time, CPU time and peak resident memory are its own (`os.wait4`
+rusage). The child reports how long its fixed start-up took (imports, dbt
+parse, Dagster definitions) separately from the work, and how many rows the
+work touched. Results go to `<out>/<scale>.json`; `servicenorms bench --report`
+renders docs/benchmarks.md's table and the plots from every JSON in `<out>`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from orchestration.weeks import iso_week_key, parse_iso_week
+
+START_WEEK = "2025-W40"
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    sellers: int
+    weeks: int
+
+
+SCALES = {
+    "smoke": Scale("smoke", 25, 6),
+    "demo": Scale("demo", 300, 40),
+    "tenth": Scale("tenth", 5_000, 52),
+    "bol": Scale("bol", 50_000, 52),
+}
+
+STAGES = ("generate", "land", "dbt_full_build", "floor", "wednesday_run", "marts_rebuild")
+
+
+@dataclass
+class StageResult:
+    stage: str
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    startup_s: float
+    work_s: float
+    rows: int
+    rows_per_s: float | None
+
+
+def last_week_of(scale: Scale) -> date:
+    return parse_iso_week(START_WEEK) + timedelta(weeks=scale.weeks - 1)
+
+
+# --------------------------------------------------------------------------- child side
+
+
+def _count_raw_rows(warehouse: Path) -> int:
+    import duckdb
+
+    from orchestration.contract import ENTITIES
+
+    con = duckdb.connect(str(warehouse))  # same config as dbt's open connection
+    try:
+        return sum(con.execute(f"select count(*) from raw.{e}").fetchone()[0] for e in ENTITIES)
+    finally:
+        con.close()
+
+
+def _count_rows(warehouse: Path, table: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))  # same config as dbt's open connection
+    try:
+        return con.execute(f"select count(*) from {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
+    """Run one stage in this process; return start-up seconds, work seconds and rows."""
+    t0 = time.perf_counter()
+    landing = workdir / "landing"
+    warehouse = workdir / "warehouse.duckdb"
+    last = last_week_of(scale)
+    if stage == "generate":
+        from orchestration.generator import generate
+
+        t1 = time.perf_counter()
+        summary = generate(
+            landing, sellers=scale.sellers, weeks=scale.weeks, start_week=START_WEEK, seed=7
+        )
+        rows = sum(summary.rows.values())
+    elif stage == "land":
+        from orchestration.landing import land_directory
+
+        t1 = time.perf_counter()
+        summary = land_directory(landing, warehouse)
+        rows = summary.rows_accepted + summary.rows_quarantined
+    elif stage == "dbt_full_build":
+        from orchestration.dbt_runner import run_dbt
+        from orchestration.pipeline import build_weeks
+
+        run_dbt("parse", warehouse=warehouse)
+        t1 = time.perf_counter()
+        build_weeks(warehouse, None, last, full_refresh=True)
+        rows = _count_raw_rows(warehouse)
+    elif stage == "floor":
+        from bench.floor import run_floor
+
+        t1 = time.perf_counter()
+        run_floor(warehouse)
+        rows = _count_raw_rows(warehouse)
+    elif stage == "wednesday_run":
+        from orchestration.definitions import build_definitions  # noqa: F401  (start-up cost)
+        from orchestration.pipeline import run
+
+        t1 = time.perf_counter()
+        run(landing, warehouse, week=last)
+        rows = _count_rows(warehouse, "marts.seller_week_indicators")
+    elif stage == "marts_rebuild":
+        from orchestration.dbt_runner import run_dbt
+
+        run_dbt("parse", warehouse=warehouse)
+        t1 = time.perf_counter()
+        run_dbt("build", "--select", "marts", warehouse=warehouse)
+        rows = _count_rows(warehouse, "marts.seller_week_indicators")
+    else:
+        raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
+    t2 = time.perf_counter()
+    return {"startup_s": t1 - t0, "work_s": t2 - t1, "rows": rows}
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def measure_stage(stage: str, scale: Scale, workdir: Path) -> StageResult:
+    report = workdir / f".{stage}.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "orchestration.bench",
+        "stage",
+        stage,
+        scale.name,
+        str(workdir),
+        str(report),
+    ]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1])
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(
+            f"stage {stage} failed at scale {scale.name} (exit {os.waitstatus_to_exitcode(status)})"
+        )
+    child = json.loads(report.read_text())
+    return StageResult(
+        stage=stage,
+        wall_s=round(wall, 2),
+        cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
+        startup_s=round(child["startup_s"], 2),
+        work_s=round(child["work_s"], 2),
+        rows=child["rows"],
+        rows_per_s=round(child["rows"] / child["work_s"]) if child["work_s"] > 0 else None,
+    )
+
+
+def machine() -> dict:
+    import psutil
+
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def run_benchmark(
+    scale_name: str, out: Path, workdir: Path, stages: tuple[str, ...] = STAGES
+) -> dict:
+    import shutil
+
+    scale = SCALES[scale_name]
+    if workdir.exists() and "generate" in stages:
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for stage in stages:
+        result = measure_stage(stage, scale, workdir)
+        print(
+            f"{scale.name:>6} {stage:<15} wall {result.wall_s:8.1f}s  cpu {result.cpu_s:8.1f}s  "
+            f"peak {result.peak_rss_mb:8.0f} MB  start-up {result.startup_s:6.1f}s  "
+            f"work {result.work_s:8.1f}s  rows {result.rows:>12,}",
+            flush=True,
+        )
+        results.append(result)
+    by_stage = {r.stage: r for r in results}
+    ratios = {}
+    if "floor" in by_stage and by_stage["floor"].work_s > 0:
+        floor = by_stage["floor"].work_s
+        for stage in ("dbt_full_build", "wednesday_run"):
+            if stage in by_stage:
+                ratios[f"{stage}_over_floor"] = round(by_stage[stage].work_s / floor, 2)
+    document = {
+        "scale": asdict(scale),
+        "last_week": iso_week_key(last_week_of(scale)),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "stages": [asdict(r) for r in results],
+        "ratios": ratios,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{scale.name}.json").write_text(json.dumps(document, indent=2) + "\n")
+    return document
+
+
+def plot(results_dir: Path, png: Path) -> None:
+    """Time and peak memory per stage against data size, across the measured scales."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    docs = sorted(
+        (json.loads(p.read_text()) for p in results_dir.glob("*.json")),
+        key=lambda d: d["scale"]["sellers"] * d["scale"]["weeks"],
+    )
+    docs = [d for d in docs if d["scale"]["name"] != "smoke"]
+    if not docs:
+        return
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4))
+    for stage in STAGES:
+        xs, ts, ms = [], [], []
+        for d in docs:
+            rows = next((s["rows"] for s in d["stages"] if s["stage"] == "generate"), None)
+            st = next((s for s in d["stages"] if s["stage"] == stage), None)
+            if rows and st:
+                xs.append(rows)
+                ts.append(st["wall_s"])
+                ms.append(st["peak_rss_mb"] / 1024)
+        if xs:
+            ax_t.plot(xs, ts, marker="o", label=stage)
+            ax_m.plot(xs, ms, marker="o", label=stage)
+    for ax, label in ((ax_t, "wall time (s)"), (ax_m, "peak memory (GB)")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("generated rows")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+    ax_t.legend(fontsize=8)
+    fig.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "stage":
+        # Internal: one stage in a child process (see measure_stage).
+        stage, scale_name, workdir, report = argv[1:5]
+        os.environ.setdefault("SERVICENORMS_WAREHOUSE", str(Path(workdir) / "warehouse.duckdb"))
+        result = run_stage(stage, SCALES[scale_name], Path(workdir))
+        Path(report).write_text(json.dumps(result))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m orchestration.bench", description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
+    parser.add_argument("--out", default="bench-results", help="folder for <scale>.json")
+    parser.add_argument("--workdir", help="scratch folder (default: <out>/work-<scale>)")
+    parser.add_argument(
+        "--stages", default=",".join(STAGES), help="comma-separated subset of stages"
+    )
+    parser.add_argument("--plot", help="also write the time/memory plot to this PNG")
+    args = parser.parse_args(argv)
+    stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        parser.error(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
+    out = Path(args.out)
+    workdir = Path(args.workdir) if args.workdir else out / f"work-{args.scale}"
+    run_benchmark(args.scale, out, workdir, stages)
+    if args.plot:
+        plot(out, Path(args.plot))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
