@@ -1,0 +1,24 @@
+"""A small run of the benchmark harness: every stage reports time, CPU, memory and rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from orchestration.bench import run_benchmark
+
+SMOKE_STAGES = ("generate", "land", "dbt_full_build", "floor", "marts_rebuild")
+
+
+def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    document = run_benchmark("smoke", out, tmp_path / "work", SMOKE_STAGES)
+    written = json.loads((out / "smoke.json").read_text())
+    assert written == document
+    stages = {s["stage"]: s for s in written["stages"]}
+    assert tuple(stages) == SMOKE_STAGES
+    for stage in stages.values():
+        assert stage["wall_s"] > 0 and stage["peak_rss_mb"] > 0 and stage["rows"] > 0
+        assert stage["startup_s"] + stage["work_s"] <= stage["wall_s"] + 0.5
+    assert written["ratios"]["dbt_full_build_over_floor"] > 0
+    assert written["machine"]["cpus"] >= 1
