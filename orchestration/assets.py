@@ -44,7 +44,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.checks import landing_findings, raw_data_check_result
+from orchestration.checks import raw_data_check_result, validation_findings
 from orchestration.landing import LandingSummary, land_directory
 from orchestration.outcome import (
     circumstances_in_window,
@@ -133,8 +133,9 @@ def landed_batches(context: AssetExecutionContext, warehouse: WarehouseResource)
     name="no_rejected_or_quarantined_data",
     blocking=True,
     description=(
-        "Fails when the latest landing rejected a file or quarantined rows; the dbt models "
-        "downstream are then not built in that run."
+        "Fails when a finding of the latest landing blocks (a rejected file, a failed "
+        "contract expectation); the dbt models downstream are then not built in that run. "
+        "Quarantined rows below the rejection threshold are listed, not blocking."
     ),
 )
 def raw_data_is_clean(
@@ -142,7 +143,7 @@ def raw_data_is_clean(
     landed_batches: LandingSummary,
     warehouse: WarehouseResource,
 ) -> AssetCheckResult:
-    findings = landing_findings(landed_batches, warehouse.warehouse)
+    findings = validation_findings(landed_batches, warehouse.warehouse)
     return raw_data_check_result(findings)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
@@ -60,26 +61,51 @@ def landing_findings(summary: LandingSummary, warehouse: Path | None = None) -> 
     return findings
 
 
-def raw_data_check_result(findings: Sequence[Finding]) -> AssetCheckResult:
-    """Pass when there is nothing to report; otherwise fail (ERROR) naming each batch and rule."""
-    if not findings:
-        return AssetCheckResult(passed=True, metadata={"findings": 0})
+class AnyFinding(Protocol):
+    def describe(self) -> str: ...
+
+
+def _blocks(finding: AnyFinding) -> bool:
+    # Findings without a severity (rejected files, quarantined rows found here)
+    # block; validation findings say themselves whether they block.
+    return bool(getattr(finding, "blocking", True))
+
+
+def raw_data_check_result(findings: Sequence[AnyFinding]) -> AssetCheckResult:
+    """Fail (ERROR) naming each batch and rule when any finding blocks; otherwise pass,
+    listing the non-blocking findings in the metadata."""
+    blocking = [f for f in findings if _blocks(f)]
     lines = [f.describe() for f in findings]
-    table = "\n".join(
-        ["| batch | rule | rows | found by |", "|---|---|---|---|"]
-        + [
-            f"| {f.batch} | {f.rule.replace('|', '/')} | "
-            f"{'file' if f.rows is None else f.rows} | {f.source} |"
-            for f in findings
-        ]
-    )
+    metadata: dict[str, object] = {
+        "findings": len(findings),
+        "blocking_findings": len(blocking),
+    }
+    if lines:
+        rows = [f"| {line.replace('|', '/')} |" for line in lines]
+        metadata["batches"] = MetadataValue.md("\n".join(["| finding |", "|---|", *rows]))
+        metadata["first_finding"] = lines[0]
+    if not blocking:
+        return AssetCheckResult(passed=True, metadata=metadata)
     return AssetCheckResult(
         passed=False,
         severity=AssetCheckSeverity.ERROR,
-        description="; ".join(lines)[:2000],
-        metadata={
-            "findings": len(findings),
-            "batches": MetadataValue.md(table),
-            "first_finding": lines[0],
-        },
+        description="; ".join(f.describe() for f in blocking)[:2000],
+        metadata=metadata,
     )
+
+
+def validation_findings(summary: LandingSummary, warehouse: Path) -> list[AnyFinding]:
+    """The validation module's findings (rejections, quarantines, failed expectations)
+    for the batches of this landing; the landing summary alone when it is unavailable."""
+    load_ids = [b.load_id for b in summary.batches if b.status != "SKIPPED" and b.load_id]
+    if not load_ids:
+        return []
+    try:
+        from orchestration.validation import findings_for_load
+    except ImportError:
+        return list(landing_findings(summary, warehouse))
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return list(findings_for_load(con, load_ids))
+    finally:
+        con.close()

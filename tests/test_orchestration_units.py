@@ -131,6 +131,15 @@ def test_blocking_check_passes_without_findings_and_names_batch_and_rule() -> No
     assert "missing contract column(s) seller_id" in result.description
     assert "reviews/r.csv" in result.metadata["batches"].value
 
+    class Warning_:
+        blocking = False
+
+        def describe(self) -> str:
+            return "phone_calls/p.csv: 2 row(s) quarantined [WARN]"
+
+    informs = raw_data_check_result([Warning_()])
+    assert informs.passed and "phone_calls/p.csv" in informs.metadata["batches"].value
+
 
 def test_cli_ui_is_offered(capsys: pytest.CaptureFixture[str]) -> None:
     from orchestration.cli import main
