@@ -411,9 +411,7 @@ class Lander:
         for col in entity.columns:
             rules += _violation_sql(col, _q(col.name))
         rules += _conditional_rules(entity, typed_of)
-        reason_parts = ", ".join(
-            f"case when {cond} then {_lit(msg)} end" for cond, msg in rules
-        )
+        reason_parts = ", ".join(f"case when {cond} then {_lit(msg)} end" for cond, msg in rules)
         reason_expr = f"concat_ws('; ', {reason_parts})"
         checked = f"_landing_checked_{entity.name}"
         self.con.execute(

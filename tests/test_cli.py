@@ -9,7 +9,9 @@ import pytest
 from orchestration.cli import main
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["generate", "--help"], ["land", "--help"], ["run", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["generate", "--help"], ["land", "--help"], ["run", "--help"]]
+)
 def test_help_exits_zero(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -26,13 +28,17 @@ def test_unknown_command_is_misuse() -> None:
 def test_run_with_a_missing_landing_directory_fails_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")])
+    code = main(
+        ["run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]
+    )
     err = capsys.readouterr().err.strip()
     assert code != 0
     assert len(err.splitlines()) == 1 and "does not exist" in err
 
 
-def test_run_with_a_bad_week_fails_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_a_bad_week_fails_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["run", "--landing", str(tmp_path), "--week", "2026-W60"])
     err = capsys.readouterr().err.strip()
     assert code != 0 and "2026 has no ISO week 60" in err and len(err.splitlines()) == 1

@@ -72,12 +72,15 @@ def test_every_indicator_has_breaches(demo_warehouse: Path) -> None:
     breaches = dict(
         query(
             demo_warehouse,
-            "select indicator, count(*) from marts.seller_week_indicators where is_breach group by 1",
+            "select indicator, count(*) from marts.seller_week_indicators "
+            "where is_breach group by 1",
         )
     )
     for indicator in WEEKLY_INDICATORS:
         assert breaches.get(indicator, 0) > 0, indicator
-    nps_misses = query(demo_warehouse, "select count(*) from marts.seller_monthly_nps where not conforms")
+    nps_misses = query(
+        demo_warehouse, "select count(*) from marts.seller_monthly_nps where not conforms"
+    )
     assert nps_misses[0][0] > 0
 
 
@@ -85,17 +88,24 @@ def test_every_strike_norm_produces_strikes(demo_warehouse: Path) -> None:
     strikes = dict(
         query(
             demo_warehouse,
-            "select indicator, count(*) from marts.seller_week_indicators where is_strike group by 1",
+            "select indicator, count(*) from marts.seller_week_indicators "
+            "where is_strike group by 1",
         )
     )
     assert set(strikes) == {"FULFILMENT", "HANDOVER", "CANCELLATIONS", "RESPONSE_TIME"}
 
 
 def test_every_trajectory_action_and_status_occurs(demo_warehouse: Path) -> None:
-    actions = {r[0] for r in query(demo_warehouse, "select distinct action from marts.seller_trajectory_weeks")}
+    actions = {
+        r[0]
+        for r in query(demo_warehouse, "select distinct action from marts.seller_trajectory_weeks")
+    }
     assert {"MAIL", "TEMPORARY_CLOSURE", "FINAL_WARNING", "DEFINITIVE_CLOSURE"} <= actions
     statuses = {
-        r[0] for r in query(demo_warehouse, "select distinct trajectory_status from marts.seller_trajectory_weeks")
+        r[0]
+        for r in query(
+            demo_warehouse, "select distinct trajectory_status from marts.seller_trajectory_weeks"
+        )
     }
     assert statuses == {"NONE", "OPEN", "COMPLETED", "CLOSED"}
 
@@ -105,7 +115,8 @@ def test_some_sellers_stay_in_groeistart(demo_warehouse: Path) -> None:
         demo_warehouse,
         """
         select count(distinct seller_id) from marts.seller_trajectory_weeks
-        where in_groeistart and week_start = (select max(week_start) from marts.seller_trajectory_weeks)
+        where in_groeistart
+          and week_start = (select max(week_start) from marts.seller_trajectory_weeks)
         """,
     )
     assert rows[0][0] > 0
