@@ -27,7 +27,7 @@ demo: install
 	$(BIN)/servicenorms generate --out $(DEMO_LANDING) --sellers 300 --weeks 40 --start-week 2025-W40 --seed 7
 	$(BIN)/servicenorms run --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
-test: parse
+test: parse lint
 	$(BIN)/python -m pytest
 
 # Benchmarks (not part of the test suite): make bench SCALE=demo|tenth|bol
