@@ -36,7 +36,7 @@ bench: parse
 	$(BIN)/python -m orchestration.bench --scale $(SCALE) --out bench-results --plot docs/benchmarks.png
 
 lint: install
-	$(BIN)/ruff check orchestration tests scripts
+	$(BIN)/ruff check orchestration tests scripts bench
 
 clean:
 	rm -rf $(VENV) target logs warehouse data .pytest_cache

@@ -45,20 +45,28 @@ QUALIFY row_number() OVER (
 
 -- Shipment lines with their transporter: a code is valid iff it fully matches the
 -- pattern; a line is tracked iff it is a PARCEL of a tracked transporter with a valid code.
+-- All patterns are folded into one constant regex over `code <0x01> track_and_trace`
+-- (a per-row pattern would be recompiled for every row).
+SET VARIABLE floor_tnt_re = (
+    SELECT coalesce('(?:' || string_agg(regexp_escape(transporter_code) || '\x01(?:' || tnt_pattern || ')', '|')
+                    || ')', '[^\s\S]')
+    FROM reference.transporters
+    WHERE tnt_pattern IS NOT NULL AND tnt_pattern <> ''
+);
+
 CREATE OR REPLACE TEMP TABLE f_lines AS
-SELECT l.shipment_id, l.order_item_id, l.shipped_at, l.transporter_code, l.parcel_type,
-       l.handed_over_at,
-       coalesce(t.tnt_pattern IS NOT NULL AND l.track_and_trace IS NOT NULL
-                AND regexp_full_match(l.track_and_trace, t.tnt_pattern), false) AS valid_code,
-       coalesce(l.parcel_type = 'PARCEL' AND t.tracked AND t.tnt_pattern IS NOT NULL
-                AND l.track_and_trace IS NOT NULL
-                AND regexp_full_match(l.track_and_trace, t.tnt_pattern), false) AS tracked_line
-FROM (
-    SELECT * FROM raw.shipments
+WITH l AS (
+    SELECT l.shipment_id, l.order_item_id, l.shipped_at, l.transporter_code, l.parcel_type,
+           l.handed_over_at,
+           coalesce(regexp_full_match(l.transporter_code || chr(1) || l.track_and_trace,
+                                      getvariable('floor_tnt_re')), false) AS valid_code
+    FROM raw.shipments l
     QUALIFY row_number() OVER (
-        PARTITION BY shipment_id, order_item_id
-        ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1
-) l
+        PARTITION BY l.shipment_id, l.order_item_id
+        ORDER BY l._source_file DESC, l._load_id DESC, l._row_number DESC) = 1
+)
+SELECT l.*, (l.parcel_type = 'PARCEL' AND coalesce(t.tracked, false) AND l.valid_code) AS tracked_line
+FROM l
 LEFT JOIN reference.transporters t USING (transporter_code);
 
 -- First delivery attempt per shipment (the natural key is the whole event).
@@ -70,13 +78,12 @@ WHERE event_code IN ('DELIVERY_ATTEMPTED', 'DELIVERED_AT_NEIGHBOURS',
 GROUP BY shipment_id;
 
 -- Per item: tracked, first attempt over tracked lines only, earliest handover over
--- all lines, and the transporters of all its lines (for circumstance scopes).
+-- all lines.
 CREATE OR REPLACE TEMP TABLE f_item_ship AS
 SELECT l.order_item_id,
        bool_or(l.tracked_line) AS tracked,
        min(CASE WHEN l.tracked_line THEN a.first_attempt END) AS first_attempt,
-       min(l.handed_over_at) AS first_handover,
-       list(DISTINCT l.transporter_code) AS tcodes
+       min(l.handed_over_at) AS first_handover
 FROM f_lines l
 LEFT JOIN f_attempt a USING (shipment_id)
 GROUP BY l.order_item_id;
@@ -206,12 +213,13 @@ FROM qd;
 
 -- ---------------------------------------------------------------------------
 -- Events: one row per counted unit, with the date that assigns its week (and is
--- matched against EXCLUDE_EVENTS windows) and the transporters it relates to.
+-- matched against EXCLUDE_EVENTS windows), the item it relates to (transporter
+-- scope: any shipment line of the item) or, for T&T, its line's own transporter.
 -- ---------------------------------------------------------------------------
 CREATE OR REPLACE TEMP TABLE f_events AS
 -- FULFILMENT: FBR/OWN, not cancelled, not APPOINTMENT, by promise date.
 SELECT i.seller_id, i.country, 'FULFILMENT' AS indicator, i.promise_date AS match_date,
-       s.tcodes,
+       i.order_item_id, CAST(NULL AS VARCHAR) AS tcode,
        CAST(CASE WHEN s.order_item_id IS NULL THEN false
                  WHEN s.tracked THEN coalesce(
                      CAST(timezone('Europe/Amsterdam', s.first_attempt) AS DATE) <= i.promise_date, false)
@@ -220,81 +228,81 @@ SELECT i.seller_id, i.country, 'FULFILMENT' AS indicator, i.promise_date AS matc
 FROM f_items i
 LEFT JOIN f_item_ship s USING (order_item_id)
 LEFT JOIN f_confirm c USING (order_item_id)
+ANTI JOIN f_cancel x USING (order_item_id)
 WHERE i.fulfilment_method = 'FBR' AND i.shipping_method = 'OWN'
   AND coalesce(i.time_frame_type, '') <> 'APPOINTMENT'
-  AND NOT EXISTS (SELECT 1 FROM f_cancel x WHERE x.order_item_id = i.order_item_id)
 UNION ALL
 -- HANDOVER: FBR/VVB, not cancelled, by latest_handover_at.
 SELECT i.seller_id, i.country, 'HANDOVER',
-       CAST(timezone('Europe/Amsterdam', i.latest_handover_at) AS DATE),
-       s.tcodes,
+       CAST(timezone('Europe/Amsterdam', i.latest_handover_at) AS DATE), i.order_item_id, NULL,
        CAST(coalesce(s.first_handover <= i.latest_handover_at, false) AS INTEGER), 1
 FROM f_items i
 LEFT JOIN f_item_ship s USING (order_item_id)
+ANTI JOIN f_cancel x USING (order_item_id)
 WHERE i.fulfilment_method = 'FBR' AND i.shipping_method = 'VVB'
   AND i.latest_handover_at IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM f_cancel x WHERE x.order_item_id = i.order_item_id)
 UNION ALL
 -- CANCELLATIONS denominator: FBR items by ordered date.
-SELECT i.seller_id, i.country, 'CANCELLATIONS', i.ordered_date, s.tcodes, 0, 1
+SELECT i.seller_id, i.country, 'CANCELLATIONS', i.ordered_date, i.order_item_id, NULL, 0, 1
 FROM f_items i
-LEFT JOIN f_item_ship s USING (order_item_id)
 WHERE i.fulfilment_method = 'FBR'
 UNION ALL
 -- CANCELLATIONS numerator: counted cancellations of FBR items by cancelled date.
 SELECT i.seller_id, i.country, 'CANCELLATIONS',
-       CAST(timezone('Europe/Amsterdam', x.cancelled_at) AS DATE), s.tcodes, 1, 0
+       CAST(timezone('Europe/Amsterdam', x.cancelled_at) AS DATE), i.order_item_id, NULL, 1, 0
 FROM f_cancel x
 JOIN f_items i USING (order_item_id)
-LEFT JOIN f_item_ship s USING (order_item_id)
 WHERE i.fulfilment_method = 'FBR'
   AND (x.initiated_by IN ('SELLER', 'SYSTEM')
        OR (x.initiated_by = 'CUSTOMER'
            AND CAST(timezone('Europe/Amsterdam', x.cancelled_at) AS DATE) > i.promise_date))
 UNION ALL
 -- RESPONSE_TIME: questions by created date, pending ones left out.
-SELECT q.seller_id, q.country, 'RESPONSE_TIME', q.created_date, s.tcodes,
+SELECT q.seller_id, q.country, 'RESPONSE_TIME', q.created_date, q.order_item_id, NULL,
        CAST(q.on_time AS INTEGER), 1
 FROM f_question_status q
-LEFT JOIN f_item_ship s USING (order_item_id)
 WHERE q.on_time IS NOT NULL
 UNION ALL
 -- TRACK_AND_TRACE: PARCEL lines of FBR items by shipped date; the line's own transporter.
 SELECT i.seller_id, i.country, 'TRACK_AND_TRACE',
-       CAST(timezone('Europe/Amsterdam', l.shipped_at) AS DATE), [l.transporter_code],
+       CAST(timezone('Europe/Amsterdam', l.shipped_at) AS DATE), NULL, l.transporter_code,
        CAST(l.valid_code AS INTEGER), 1
 FROM f_lines l
 JOIN f_items i USING (order_item_id)
 WHERE i.fulfilment_method = 'FBR' AND l.parcel_type = 'PARCEL'
 UNION ALL
 -- PHONE_AVAILABILITY: calls inside office hours; never matched by a transporter scope.
-SELECT c.seller_id, c.country, 'PHONE_AVAILABILITY', CAST(c.started_local AS DATE),
-       CAST(NULL AS VARCHAR[]), CAST(c.answered AS INTEGER), 1
+SELECT c.seller_id, c.country, 'PHONE_AVAILABILITY', CAST(c.started_local AS DATE), NULL, NULL,
+       CAST(c.answered AS INTEGER), 1
 FROM f_calls c
+ANTI JOIN reference.public_holidays h
+  ON h.country = c.country AND h.holiday_date = CAST(c.started_local AS DATE)
 WHERE isodow(c.started_local) <= 5
   AND CAST(c.started_local AS TIME) >= TIME '09:00:00'
   AND CAST(c.started_local AS TIME) < TIME '17:00:00'
-  AND NOT EXISTS (SELECT 1 FROM reference.public_holidays h
-                  WHERE h.country = c.country AND h.holiday_date = CAST(c.started_local AS DATE))
 UNION ALL
 -- CASE_ITEM_RATIO numerator: every question created in the week.
-SELECT q.seller_id, q.country, 'CASE_ITEM_RATIO', q.created_date, s.tcodes, 1, 0
+SELECT q.seller_id, q.country, 'CASE_ITEM_RATIO', q.created_date, q.order_item_id, NULL, 1, 0
 FROM f_questions q
-LEFT JOIN f_item_ship s USING (order_item_id)
 UNION ALL
 -- RETURNS numerator: return rows by registered date.
-SELECT r.seller_id, r.country, 'RETURNS', r.registered_date, s.tcodes, 1, 0
+SELECT r.seller_id, r.country, 'RETURNS', r.registered_date, r.order_item_id, NULL, 1, 0
 FROM f_returns r
-LEFT JOIN f_item_ship s USING (order_item_id)
 UNION ALL
 -- CASE_ITEM_RATIO and RETURNS denominators: all items by ordered date.
-SELECT i.seller_id, i.country, ind.indicator, i.ordered_date, s.tcodes, 0, 1
+SELECT i.seller_id, i.country, ind.indicator, i.ordered_date, i.order_item_id, NULL, 0, 1
 FROM f_items i
-LEFT JOIN f_item_ship s USING (order_item_id)
 CROSS JOIN (VALUES ('CASE_ITEM_RATIO'), ('RETURNS')) ind(indicator);
 
 CREATE OR REPLACE TEMP TABLE f_excl AS
 SELECT * FROM f_circ WHERE effect = 'EXCLUDE_EVENTS';
+
+-- Transporter-scoped exclusions, resolved to the items with a line of that transporter.
+CREATE OR REPLACE TEMP TABLE f_excl_items AS
+SELECT DISTINCT e.indicator, e.starts_on, e.ends_on, e.country, l.order_item_id
+FROM f_excl e
+JOIN f_lines l ON l.transporter_code = e.transporter_code
+WHERE e.scope <> 'PLATFORM' AND e.indicator NOT IN ('TRACK_AND_TRACE', 'PHONE_AVAILABILITY');
 
 CREATE OR REPLACE TEMP TABLE f_counts AS
 SELECT ev.seller_id, ev.indicator,
@@ -306,8 +314,12 @@ ANTI JOIN f_excl e
   ON e.indicator = ev.indicator
  AND ev.match_date BETWEEN e.starts_on AND e.ends_on
  AND (e.country = 'ALL' OR e.country = ev.country)
- AND (e.scope = 'PLATFORM'
-      OR (e.transporter_code IS NOT NULL AND coalesce(list_contains(ev.tcodes, e.transporter_code), false)))
+ AND (e.scope = 'PLATFORM' OR (ev.tcode IS NOT NULL AND e.transporter_code = ev.tcode))
+ANTI JOIN f_excl_items x
+  ON x.indicator = ev.indicator
+ AND x.order_item_id = ev.order_item_id
+ AND ev.match_date BETWEEN x.starts_on AND x.ends_on
+ AND (x.country = 'ALL' OR x.country = ev.country)
 GROUP BY ALL
 HAVING sum(ev.den) > 0;
 
@@ -315,11 +327,11 @@ HAVING sum(ev.den) > 0;
 -- REVIEWS: excluded reviews removed, then per week the 3-calendar-month window
 -- [end - 3 months, end), falling back to all reviews before `end` below 5.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE f_order_tcodes AS
-SELECT i.order_id, list(DISTINCT l.transporter_code) AS tcodes
-FROM f_items i
-JOIN f_lines l USING (order_item_id)
-GROUP BY i.order_id;
+CREATE OR REPLACE TEMP TABLE f_excl_orders AS
+SELECT DISTINCT x.starts_on, x.ends_on, x.country, i.order_id
+FROM f_excl_items x
+JOIN f_items i USING (order_item_id)
+WHERE x.indicator = 'REVIEWS';
 
 CREATE OR REPLACE TEMP TABLE f_last_week AS
 SELECT max(w) AS last_week FROM (
@@ -332,13 +344,14 @@ CREATE OR REPLACE TEMP TABLE f_review_days AS
 WITH kept AS (
     SELECT r.*
     FROM f_reviews r
-    LEFT JOIN f_order_tcodes o USING (order_id)
     ANTI JOIN f_excl e
-      ON e.indicator = 'REVIEWS'
+      ON e.indicator = 'REVIEWS' AND e.scope = 'PLATFORM'
      AND r.submitted_date BETWEEN e.starts_on AND e.ends_on
      AND (e.country = 'ALL' OR e.country = r.country)
-     AND (e.scope = 'PLATFORM'
-          OR (e.transporter_code IS NOT NULL AND coalesce(list_contains(o.tcodes, e.transporter_code), false)))
+    ANTI JOIN f_excl_orders x
+      ON x.order_id = r.order_id
+     AND r.submitted_date BETWEEN x.starts_on AND x.ends_on
+     AND (x.country = 'ALL' OR x.country = r.country)
 ), daily AS (
     SELECT seller_id, submitted_date AS day, count(*) AS cnt, sum(grade) AS sm
     FROM kept GROUP BY ALL
