@@ -153,6 +153,24 @@ def joins_for(entity: Entity) -> list[tuple[Join, str]]:
     return [(j, later) for j, later in CROSS_TIME_ORDER if j.entity == entity.name]
 
 
+MAX_VALIDATED_ROWS_ENV = "SERVICENORMS_GX_MAX_ROWS"
+DEFAULT_MAX_VALIDATED_ROWS = 200_000
+
+
+def max_validated_rows() -> int:
+    """Rows per batch the expectation suite sees (env SERVICENORMS_GX_MAX_ROWS; 0 = all)."""
+    raw = os.environ.get(MAX_VALIDATED_ROWS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_VALIDATED_ROWS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{MAX_VALIDATED_ROWS_ENV}={raw!r} is not a whole number") from None
+    if value < 0:
+        raise ValueError(f"{MAX_VALIDATED_ROWS_ENV}={raw!r} must be 0 (all rows) or more")
+    return value
+
+
 def batch_sql(entity: Entity, load_id: int, *, cross: bool = False) -> str:
     """The accepted rows of one load; with `cross`, plus the derived columns of the
     cross-entity checks.
@@ -161,7 +179,14 @@ def batch_sql(entity: Entity, load_id: int, *, cross: bool = False) -> str:
     so the cost follows the batch, not the size of the raw tables.
     """
     name = entity.name
-    ctes = [f"batch as (select * from raw.{name} where _load_id = {int(load_id)})"]
+    rows = f"select * from raw.{name} where _load_id = {int(load_id)}"
+    limit = max_validated_rows()
+    if limit:
+        # Expectations run in pandas (tens of thousands of rows a second); the
+        # contract itself is enforced on every row in SQL at landing, so a large
+        # batch is profiled on a fixed-size reservoir sample.
+        rows = f"select * from ({rows}) using sample reservoir({limit} rows) repeatable (42)"
+    ctes = [f"batch as ({rows})"]
     if not cross:
         return f"with {ctes[0]} select * from batch order by _row_number"
     # Only the columns the cross-entity checks read: conversion to pandas is the cost.

@@ -400,3 +400,25 @@ def test_generator_output_passes_validation_without_rejections_quarantine_or_err
     ).fetchall()
     con.close()
     assert errors == []
+
+
+def test_large_batches_are_profiled_on_a_fixed_size_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.expectations import to_frame
+
+    root = tmp_path / "landing"
+    (root / "phone_calls").mkdir(parents=True)
+    lines = ["call_id,seller_id,started_at,answered"]
+    lines += [f"PC{i},S1,2026-03-02T10:00:00+00:00,true" for i in range(50)]
+    (root / "phone_calls" / "a.csv").write_text("\n".join(lines) + "\n")
+    warehouse = tmp_path / "w.duckdb"
+    land_directory(root, warehouse)
+    con = duckdb.connect(str(warehouse))
+    monkeypatch.setenv("SERVICENORMS_GX_MAX_ROWS", "7")
+    assert len(to_frame(con, ENTITIES["phone_calls"], 1)) == 7
+    monkeypatch.setenv("SERVICENORMS_GX_MAX_ROWS", "0")
+    assert len(to_frame(con, ENTITIES["phone_calls"], 1)) == 50
+    # Every row is still checked against the contract in SQL, sample or not.
+    assert con.execute("select count(*) from raw.phone_calls").fetchone()[0] == 50
+    con.close()
