@@ -216,7 +216,7 @@ FROM qd;
 -- matched against EXCLUDE_EVENTS windows), the item it relates to (transporter
 -- scope: any shipment line of the item) or, for T&T, its line's own transporter.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE f_events AS
+CREATE OR REPLACE TEMP VIEW f_events AS
 -- FULFILMENT: FBR/OWN, not cancelled, not APPOINTMENT, by promise date.
 SELECT i.seller_id, i.country, 'FULFILMENT' AS indicator, i.promise_date AS match_date,
        i.order_item_id, CAST(NULL AS VARCHAR) AS tcode,
@@ -294,8 +294,12 @@ SELECT i.seller_id, i.country, ind.indicator, i.ordered_date, i.order_item_id, N
 FROM f_items i
 CROSS JOIN (VALUES ('CASE_ITEM_RATIO'), ('RETURNS')) ind(indicator);
 
+-- One row per country ('ALL' expanded) so that every match is an equi-join.
 CREATE OR REPLACE TEMP TABLE f_excl AS
-SELECT * FROM f_circ WHERE effect = 'EXCLUDE_EVENTS';
+SELECT DISTINCT e.indicator, e.starts_on, e.ends_on, e.scope, e.transporter_code, c.country
+FROM f_circ e
+JOIN (SELECT DISTINCT country FROM f_sellers) c ON e.country IN ('ALL', c.country)
+WHERE e.effect = 'EXCLUDE_EVENTS';
 
 -- Transporter-scoped exclusions, resolved to the items with a line of that transporter.
 CREATE OR REPLACE TEMP TABLE f_excl_items AS
@@ -310,16 +314,15 @@ SELECT ev.seller_id, ev.indicator,
        CAST(sum(ev.num) AS BIGINT) AS numerator,
        CAST(sum(ev.den) AS BIGINT) AS denominator
 FROM f_events ev
-ANTI JOIN f_excl e
-  ON e.indicator = ev.indicator
+ANTI JOIN (SELECT * FROM f_excl WHERE scope = 'PLATFORM') e
+  ON e.indicator = ev.indicator AND e.country = ev.country
  AND ev.match_date BETWEEN e.starts_on AND e.ends_on
- AND (e.country = 'ALL' OR e.country = ev.country)
- AND (e.scope = 'PLATFORM' OR (ev.tcode IS NOT NULL AND e.transporter_code = ev.tcode))
+ANTI JOIN (SELECT * FROM f_excl WHERE scope <> 'PLATFORM') t
+  ON t.indicator = ev.indicator AND t.country = ev.country AND t.transporter_code = ev.tcode
+ AND ev.match_date BETWEEN t.starts_on AND t.ends_on
 ANTI JOIN f_excl_items x
-  ON x.indicator = ev.indicator
- AND x.order_item_id = ev.order_item_id
+  ON x.indicator = ev.indicator AND x.country = ev.country AND x.order_item_id = ev.order_item_id
  AND ev.match_date BETWEEN x.starts_on AND x.ends_on
- AND (x.country = 'ALL' OR x.country = ev.country)
 GROUP BY ALL
 HAVING sum(ev.den) > 0;
 
@@ -344,14 +347,12 @@ CREATE OR REPLACE TEMP TABLE f_review_days AS
 WITH kept AS (
     SELECT r.*
     FROM f_reviews r
-    ANTI JOIN f_excl e
-      ON e.indicator = 'REVIEWS' AND e.scope = 'PLATFORM'
+    ANTI JOIN (SELECT * FROM f_excl WHERE indicator = 'REVIEWS' AND scope = 'PLATFORM') e
+      ON e.country = r.country
      AND r.submitted_date BETWEEN e.starts_on AND e.ends_on
-     AND (e.country = 'ALL' OR e.country = r.country)
     ANTI JOIN f_excl_orders x
-      ON x.order_id = r.order_id
+      ON x.order_id = r.order_id AND x.country = r.country
      AND r.submitted_date BETWEEN x.starts_on AND x.ends_on
-     AND (x.country = 'ALL' OR x.country = r.country)
 ), daily AS (
     SELECT seller_id, submitted_date AS day, count(*) AS cnt, sum(grade) AS sm
     FROM kept GROUP BY ALL
