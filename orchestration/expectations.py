@@ -154,7 +154,7 @@ def joins_for(entity: Entity) -> list[tuple[Join, str]]:
 
 
 MAX_VALIDATED_ROWS_ENV = "SERVICENORMS_GX_MAX_ROWS"
-DEFAULT_MAX_VALIDATED_ROWS = 200_000
+DEFAULT_MAX_VALIDATED_ROWS = 50_000
 
 
 def max_validated_rows() -> int:
