@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("floor")
     landing, wh = root / "landing", root / "wh.duckdb"
-    generate(landing, sellers=30, weeks=6, start_week="2026-W01", seed=3)
+    generate(landing, sellers=20, weeks=5, start_week="2026-W01", seed=3)
     land_directory(landing, wh)
     # Past the generator's tail weeks, so the marts hold every week the floor holds.
     build_weeks(wh, None, date(2026, 6, 1))
