@@ -19,7 +19,7 @@ import duckdb
 
 from orchestration.dbt_runner import PROJECT_DIR, run_dbt
 from orchestration.landing import LandingError, LandingSummary
-from orchestration.weeks import iso_week_key, last_finalised_week, week_window_vars
+from orchestration.weeks import iso_week_key, last_finalised_week, week_start_of, week_window_vars
 
 # Dagster is imported only when a run starts: `servicenorms --help` and
 # `generate` stay fast.
@@ -156,6 +156,66 @@ def execute_weeks(
         )
 
 
+def earliest_week_of_new_circumstances(landing: Path, warehouse: Path) -> date | None:
+    """The first week a not-yet-landed circumstances file touches, old windows included.
+
+    A new, changed or withdrawn circumstance changes its weeks and, through the
+    six-week scores and trajectories, every later week (SPEC §8): a run for one
+    week must then start at the earliest week the change touches.
+    """
+    from orchestration.landing import _sha256, discover_files
+    from orchestration.sensors import ENTITY, _read_file
+
+    files = [p for entity, p in discover_files(landing) if entity == ENTITY]
+    if not files:
+        return None
+    known: set[str] = set()
+    previous: dict[str, date] = {}
+    if warehouse.exists():
+        con = duckdb.connect(str(warehouse))
+        try:
+            has_raw = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'raw' and table_name = '_batches'"
+            ).fetchone()[0]
+            if has_raw:
+                known = {
+                    r[0]
+                    for r in con.execute(
+                        "select content_hash from raw._batches where entity = ?", [ENTITY]
+                    ).fetchall()
+                }
+                previous = dict(
+                    con.execute(
+                        "select circumstance_id, min(starts_on) from raw.mitigating_circumstances "
+                        "group by 1"
+                    ).fetchall()
+                )
+        finally:
+            con.close()
+    starts: list[date] = []
+    reader = duckdb.connect()
+    try:
+        for path in files:
+            if _sha256(path) in known:
+                continue
+            try:
+                rows = _read_file(reader, path)
+            except duckdb.Error:
+                continue  # landing rejects and reports it
+            for circumstance_id, starts_on, *_ in rows:
+                for candidate in (starts_on, previous.get(circumstance_id)):
+                    if candidate is None:
+                        continue
+                    try:
+                        starts.append(date.fromisoformat(str(candidate)[:10]))
+                    except ValueError:
+                        continue
+    finally:
+        reader.close()
+    return week_start_of(min(starts)) if starts else None
+
+
 def run(
     landing: Path,
     warehouse: Path = DEFAULT_WAREHOUSE,
@@ -172,6 +232,10 @@ def run(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
     first, last = (week, week) if week is not None else (None, last_finalised_week(now))
+    if first is not None:
+        touched = earliest_week_of_new_circumstances(landing, warehouse)
+        if touched is not None and touched < first:
+            first = touched
     from orchestration.resources import ServiceNormsSettings
 
     settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
