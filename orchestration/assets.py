@@ -18,6 +18,7 @@ dbt runs collide on temp relations.
 """
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -121,11 +122,21 @@ def _landing_metadata(summary: LandingSummary) -> dict[str, Any]:
 )
 def landed_batches(context: AssetExecutionContext, warehouse: WarehouseResource) -> Output:
     warehouse.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    summary = land_directory(warehouse.landing, warehouse.warehouse)
+    # Great Expectations Data Docs for this run's batches, beside the warehouse
+    # (git-ignored); SERVICENORMS_DATA_DOCS=0 turns them off.
+    build_docs = os.environ.get("SERVICENORMS_DATA_DOCS", "1").strip() not in ("0", "false", "no")
+    gx_dir = warehouse.warehouse.parent / "gx"
+    summary = land_directory(
+        warehouse.landing, warehouse.warehouse, build_docs=build_docs, gx_dir=gx_dir
+    )
     context.log.info(
         f"landing: {summary.loaded} loaded, {summary.rejected} rejected, {summary.skipped} skipped"
     )
-    return Output(summary, metadata=_landing_metadata(summary))
+    metadata = _landing_metadata(summary)
+    docs_index = gx_dir / "data_docs" / "index.html"
+    if build_docs and docs_index.exists():
+        metadata["data_docs"] = MetadataValue.path(str(docs_index))
+    return Output(summary, metadata=metadata)
 
 
 @asset_check(

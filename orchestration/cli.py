@@ -18,18 +18,11 @@ class CliError(Exception):
 
 
 def _print_landing(summary) -> None:
-    for b in summary.batches:
-        if b.status == "SKIPPED":
-            continue
-        line = f"  {b.status:<8} {b.source_file}"
-        if b.status == "LOADED":
-            line += (
-                f"  rows={b.rows_in_file} accepted={b.rows_accepted}"
-                f" quarantined={b.rows_quarantined}"
-            )
-        if b.reason and b.status != "LOADED" or b.rows_quarantined:
-            line += f"  ({b.reason})"
-        print(line)
+    """Per new batch: file, accepted and quarantined rows, failed expectations; then totals."""
+    from orchestration.validation import format_batch_summary
+
+    for line in format_batch_summary(b for b in summary.batches if b.status != "SKIPPED"):
+        print(f"  {line}")
     print(
         f"landing: {summary.loaded} loaded, {summary.rejected} rejected, "
         f"{summary.skipped} already on record; {summary.rows_accepted} rows accepted, "

@@ -50,4 +50,5 @@ def test_land_reports_each_batch(tmp_path: Path, capsys: pytest.CaptureFixture[s
     (landing / "a.csv").write_text("seller_id,display_name,country,registered_at\nS1,One,NL,\n")
     code = main(["land", str(tmp_path / "landing"), "--warehouse", str(tmp_path / "w.duckdb")])
     out = capsys.readouterr().out
-    assert code == 0 and "LOADED" in out and "sellers/a.csv" in out and "1 rows accepted" in out
+    assert code == 0 and "sellers/a.csv: 1 accepted, 0 quarantined" in out
+    assert "1 loaded, 0 rejected" in out and "1 rows accepted" in out
