@@ -103,9 +103,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{w.week:<9} {w.sellers_measured:>8} {w.strikes:>8} {w.mails:>6} "
             f"{w.temporary_closures:>8} {w.final_warnings:>8} {w.definitive_closures:>7}"
         )
+    print(f"published marts (read-only copy for BI tools and analysts): {result.published}")
     print(
-        "query the marts: duckdb -readonly "
-        f'{result.published} "select * from marts.platform_week_summary"'
+        "query them: python -c \"import duckdb; print(duckdb.connect("
+        f"'{result.published}', read_only=True).sql('select * from marts.platform_week_summary'))\""
     )
     return 0
 
