@@ -280,10 +280,14 @@ class Lander:
         max_quarantine_share: float | None = None,
         build_docs: bool = False,
         gx_dir: Path | None = None,
+        validate: bool = True,
     ):
         """`max_quarantine_share`: reject a batch whole when more than this share of
         its rows is quarantined (None: env SERVICENORMS_MAX_QUARANTINE_SHARE, else 1.0,
-        i.e. never). `build_docs`: render GX Data Docs into `<gx_dir>/data_docs/`."""
+        i.e. never). `build_docs`: render GX Data Docs into `<gx_dir>/data_docs/`.
+        `validate=False` only splits rows (the benchmark times validation as a
+        stage of its own with `validate_loaded`); every run of the pipeline validates."""
+        self.validate = validate
         self.con = con
         self.landing = landing.resolve()
         self.max_quarantine_share = max_quarantine_share_from_env(max_quarantine_share)
@@ -297,9 +301,26 @@ class Lander:
         summary = LandingSummary()
         for entity, path in discover_files(self.landing):
             summary.batches.append(self.land_file(ENTITIES[entity], path))
-        self.validate_across(summary.batches)
-        self.validator.finish()
+        if self.validate:
+            self.validate_across(summary.batches)
+            self.validator.finish()
         return summary
+
+    def validate_loaded(self, batches: list[BatchResult]) -> None:
+        """Validate batches landed with `validate=False`: per batch, then across entities."""
+        self.con.execute("begin transaction")
+        try:
+            for b in batches:
+                if b.status == "LOADED" and b.load_id is not None:
+                    b.findings += self.validator.validate_batch(
+                        self.con, ENTITIES[b.entity], b.load_id, b.source_file
+                    )
+            self.con.execute("commit")
+        except Exception:
+            self.con.execute("rollback")
+            raise
+        self.validate_across(batches)
+        self.validator.finish()
 
     def validate_across(self, batches: list[BatchResult]) -> None:
         """Cross-entity checks (references, time order) for the batches loaded in this run.
@@ -449,7 +470,9 @@ class Lander:
         finally:
             self.con.execute(f"drop table if exists {checked}")
         # Inside the batch's transaction: results and rows are committed together.
-        findings = self.validator.validate_batch(self.con, entity, load_id, rel)
+        findings = (
+            self.validator.validate_batch(self.con, entity, load_id, rel) if self.validate else []
+        )
         return BatchResult(
             entity.name,
             rel,

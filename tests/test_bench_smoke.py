@@ -7,7 +7,7 @@ from pathlib import Path
 
 from orchestration.bench import run_benchmark
 
-SMOKE_STAGES = ("generate", "land", "dbt_full_build", "floor", "marts_rebuild")
+SMOKE_STAGES = ("generate", "land", "validate", "dbt_full_build", "floor", "marts_rebuild")
 
 
 def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None:
