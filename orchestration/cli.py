@@ -137,6 +137,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env[PUBLISHED_ENV] = str(settings.published)
     env[FIRST_WEEK_ENV] = iso_week_key(settings.first_week)
     env["DAGSTER_HOME"] = str(dagster_home(settings.warehouse))
+    # The code server Dagster starts must find this environment's dbt and dagster
+    # even when the virtual environment is not activated.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     command = [dagster_executable(), "dev", "-m", "orchestration.definitions", "-p", str(args.port)]
     print(f"dagster dev on http://127.0.0.1:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     try:

@@ -166,9 +166,9 @@ def dagster_executable() -> str:
 DAGSTER_YAML = """\
 # Written by `servicenorms ui`. One run at a time and one warehouse step at a
 # time: DuckDB allows a single writer.
-run_queue:
-  max_concurrent_runs: 1
 concurrency:
+  runs:
+    max_concurrent_runs: 1
   pools:
     default_limit: 1
 """
@@ -176,11 +176,12 @@ concurrency:
 
 def dagster_home(warehouse: Path) -> Path:
     """A DAGSTER_HOME beside the warehouse whose instance runs one run at a time."""
-    home = Path(os.environ.get("DAGSTER_HOME") or Path(warehouse).resolve().parent / "dagster_home")
+    if os.environ.get("DAGSTER_HOME"):
+        return Path(os.environ["DAGSTER_HOME"])  # an operator's own instance: left as it is
+    home = Path(warehouse).resolve().parent / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    # Ours: rewritten every time so a change to the settings reaches existing homes.
+    (home / "dagster.yaml").write_text(DAGSTER_YAML)
     return home
 
 
