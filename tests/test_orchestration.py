@@ -146,7 +146,7 @@ def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_th
     ])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "LOADED   sellers/zz-2026-10-01.csv" in out and "landing:" in out
+    assert "sellers/zz-2026-10-01.csv: 1 accepted, 0 quarantined" in out and "landing:" in out
     assert "built weeks 2026-W42..2026-W42" in out
     assert any(line.startswith("2026-W42 ") for line in out.splitlines())
     # SPEC §10 example 1, through the whole pipeline.
