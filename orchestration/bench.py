@@ -295,6 +295,31 @@ def plot(results_dir: Path, png: Path) -> None:
     fig.savefig(png, dpi=110)
 
 
+def markdown_table(results_dir: Path) -> str:
+    """The per-stage table of every measured scale, for docs/benchmarks.md."""
+    lines = [
+        "| scale | stage | wall s | CPU s | peak MB | start-up s | work s | rows | rows/s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    docs = sorted(
+        (json.loads(p.read_text()) for p in results_dir.glob("*.json")),
+        key=lambda d: d["scale"]["sellers"] * d["scale"]["weeks"],
+    )
+    for d in docs:
+        scale = d["scale"]
+        name = f"{scale['name']} ({scale['sellers']:,} × {scale['weeks']})"
+        for st in d["stages"]:
+            rate = f"{st['rows_per_s']:,}" if st["rows_per_s"] else ""
+            lines.append(
+                f"| {name} | {st['stage']} | {st['wall_s']:.1f} | {st['cpu_s']:.1f} | "
+                f"{st['peak_rss_mb']:,.0f} | {st['startup_s']:.1f} | {st['work_s']:.1f} | "
+                f"{st['rows']:,} | {rate} |"
+            )
+        for key, value in d.get("ratios", {}).items():
+            lines.append(f"| {name} | {key.replace('_', ' ')} | | | | | {value}× | | |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -314,12 +339,18 @@ def main(argv: list[str] | None = None) -> int:
         "--stages", default=",".join(STAGES), help="comma-separated subset of stages"
     )
     parser.add_argument("--plot", help="also write the time/memory plot to this PNG")
+    parser.add_argument(
+        "--report", action="store_true", help="print the Markdown table of <out> and exit"
+    )
     args = parser.parse_args(argv)
     stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
         parser.error(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
     out = Path(args.out)
+    if args.report:
+        print(markdown_table(out))
+        return 0
     workdir = Path(args.workdir) if args.workdir else out / f"work-{args.scale}"
     run_benchmark(args.scale, out, workdir, stages)
     if args.plot:
