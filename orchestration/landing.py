@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,6 +296,9 @@ class Lander:
         self.validator = BatchValidator(build_docs=build_docs, gx_dir=gx_dir)
         # Casting text without an offset to TIMESTAMPTZ must read it as UTC (SPEC §12).
         con.execute("set TimeZone = 'UTC'")
+        # The same memory bound as the dbt profile: large batches spill to disk.
+        limit = os.environ.get("SERVICENORMS_MEMORY_LIMIT", "8GB").replace("'", "")
+        con.execute(f"set memory_limit = '{limit}'")
         ensure_raw_schema(con)
 
     def land_all(self) -> LandingSummary:

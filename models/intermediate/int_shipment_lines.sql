@@ -2,12 +2,19 @@
 -- track & trace code iff it is a PARCEL of a tracked transporter whose code
 -- fully matches the transporter's pattern (case sensitive, untrimmed). An
 -- unknown transporter is untracked and has no pattern (SPEC §3, §12).
+-- depends_on: {{ ref('transporters') }}
+{#- One constant pattern per transporter, read from the seed when the model runs:
+    a pattern taken from a joined column is recompiled for every row. -#}
+{% set tracked_patterns = [] %}
+{% if execute %}
+    {% set pattern_rows = run_query(
+        "select transporter_code, tnt_pattern from " ~ ref('transporters')
+        ~ " where tracked and tnt_pattern is not null order by transporter_code"
+    ) %}
+    {% set tracked_patterns = pattern_rows.rows %}
+{% endif %}
 with shipments as (
     select * from {{ ref('stg_raw__shipments') }}
-),
-
-transporters as (
-    select * from {{ ref('transporters') }}
 ),
 
 final as (
@@ -22,15 +29,21 @@ final as (
         shipments.handed_over_at,
         coalesce(
             shipments.parcel_type = 'PARCEL'
-            and transporters.tracked
             and shipments.track_and_trace is not null
-            and transporters.tnt_pattern is not null
-            and {{ regex_full_match('shipments.track_and_trace', 'transporters.tnt_pattern') }},
+            {%- if tracked_patterns | length > 0 %}
+            and case shipments.transporter_code
+                {%- for code, pattern in tracked_patterns %}
+                when '{{ code | replace("'", "''") }}'
+                    then {{ regex_full_match('shipments.track_and_trace', "'" ~ (pattern | replace("'", "''")) ~ "'") }}
+                {%- endfor %}
+                else false
+            end
+            {%- else %}
+            and false
+            {%- endif %},
             false
         ) as has_valid_code
     from shipments
-    left join transporters
-        on transporters.transporter_code = shipments.transporter_code
 )
 
 select * from final
