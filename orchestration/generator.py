@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from orchestration.contract import ENTITIES
+from orchestration.contract import CANCEL_REASONS, ENTITIES, WEEKLY_INDICATORS
 
 TZ = "Europe/Amsterdam"
 MIN = 60
@@ -70,18 +70,7 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 # Indicator "levels" per seller and week: 0 = excellent behaviour, 1 = clearly bad.
-IND = (
-    "FULFILMENT",
-    "HANDOVER",
-    "CANCELLATIONS",
-    "RESPONSE_TIME",
-    "TRACK_AND_TRACE",
-    "PHONE_AVAILABILITY",
-    "CASE_ITEM_RATIO",
-    "RETURNS",
-    "REVIEWS",
-    "NPS",
-)
+IND = (*WEEKLY_INDICATORS, "NPS")
 I_FUL, I_HAN, I_CAN, I_RSP, I_TNT, I_PHO, I_CIR, I_RET, I_REV, I_NPS = range(len(IND))
 STRIKE_INDICATORS = (I_FUL, I_HAN, I_CAN, I_RSP)
 MAIL_INDICATORS = (I_TNT, I_PHO, I_CIR, I_RET, I_REV, I_NPS)
@@ -131,20 +120,6 @@ EVENTS = (
 )
 E_PRE, E_ATT, E_TRANS, E_TRY, E_NEIGH, E_CUST, E_PICKED, E_PUP, E_RTS = range(len(EVENTS))
 
-CANCEL_REASONS = (
-    "OUT_OF_STOCK",
-    "REQUESTED_BY_CUSTOMER",
-    "BAD_CONDITION",
-    "HIGHER_SHIPCOST",
-    "INCORRECT_PRICE",
-    "NOT_AVAIL_IN_TIME",
-    "NO_BOL_GUARANTEE",
-    "ORDERED_TWICE",
-    "RETAIN_ITEM",
-    "TECH_ISSUE",
-    "UNFINDABLE_ITEM",
-    "OTHER",
-)
 _R = {r: i for i, r in enumerate(CANCEL_REASONS)}
 SELLER_REASONS = (
     np.array(

@@ -8,19 +8,10 @@ from pathlib import Path
 import duckdb
 from dagster import MetadataValue
 
+from orchestration.contract import WEEKLY_INDICATORS
 from orchestration.weeks import iso_week_key, week_start_of
 
-INDICATORS = (
-    "FULFILMENT",
-    "HANDOVER",
-    "CANCELLATIONS",
-    "RESPONSE_TIME",
-    "TRACK_AND_TRACE",
-    "PHONE_AVAILABILITY",
-    "CASE_ITEM_RATIO",
-    "RETURNS",
-    "REVIEWS",
-)
+INDICATORS = WEEKLY_INDICATORS
 
 
 def table_row_counts(warehouse: Path, schema: str, tables: list[str]) -> dict[str, int]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.contract import WEEKLY_INDICATORS
 from orchestration.generator import generate
 from orchestration.landing import land_directory
 from orchestration.pipeline import build_weeks
@@ -20,17 +21,6 @@ MARTS = (
     "seller_monthly_nps",
     "seller_notifications",
     "platform_week_summary",
-)
-WEEKLY_INDICATORS = (
-    "FULFILMENT",
-    "HANDOVER",
-    "CANCELLATIONS",
-    "RESPONSE_TIME",
-    "TRACK_AND_TRACE",
-    "PHONE_AVAILABILITY",
-    "CASE_ITEM_RATIO",
-    "RETURNS",
-    "REVIEWS",
 )
 LAST_WEEK = date(2026, 11, 16)
 
