@@ -51,13 +51,7 @@ pooled_scores as (
         pooled.denominator_6w,
         pooled.numerator_6w * 1.0 / pooled.denominator_6w as value_6w,
         norms.condition as norm_condition,
-        case
-            when pooled.indicator = 'CASE_ITEM_RATIO'
-                then coalesce(dynamic_norms.case_item_ratio_norm, norms.norm_value)
-            when pooled.indicator = 'RETURNS'
-                then coalesce(dynamic_norms.returns_norm, norms.norm_value)
-            else norms.norm_value
-        end as norm_value
+        {{ applicable_norm_value('pooled.indicator') }} as norm_value
     from pooled
     inner join platform_weeks
         on platform_weeks.week_start = pooled.week_start
@@ -103,13 +97,9 @@ final as (
         scores.value_6w,
         scores.norm_condition,
         scores.norm_value,
+        {{ meets_norm('scores.value_6w', 'scores.norm_condition', 'scores.norm_value') }} as conforms_6w,
         case
-            when scores.norm_condition = '>=' then scores.value_6w >= scores.norm_value
-            else scores.value_6w <= scores.norm_value
-        end as conforms_6w,
-        case
-            when (scores.norm_condition = '>=' and scores.value_6w >= scores.norm_value)
-                or (scores.norm_condition = '<=' and scores.value_6w <= scores.norm_value)
+            when {{ meets_norm('scores.value_6w', 'scores.norm_condition', 'scores.norm_value') }}
                 then 'GREEN'
             else 'RED'
         end as colour

@@ -49,13 +49,7 @@ joined as (
         counts.denominator,
         counts.numerator * 1.0 / counts.denominator as value,
         norms.condition as norm_condition,
-        case
-            when counts.indicator = 'CASE_ITEM_RATIO'
-                then coalesce(dynamic_norms.case_item_ratio_norm, norms.norm_value)
-            when counts.indicator = 'RETURNS'
-                then coalesce(dynamic_norms.returns_norm, norms.norm_value)
-            else norms.norm_value
-        end as norm_value,
+        {{ applicable_norm_value('counts.indicator') }} as norm_value,
         case
             when counts.indicator in ('CASE_ITEM_RATIO', 'RETURNS') and dynamic_norms.seller_id is not null
                 then 'DYNAMIC'
@@ -94,10 +88,7 @@ joined as (
 judged as (
     select
         joined.*,
-        case
-            when norm_condition = '>=' then value >= norm_value
-            else value <= norm_value
-        end as conforms
+        {{ meets_norm('value', 'norm_condition', 'norm_value') }} as conforms
     from joined
 ),
 
