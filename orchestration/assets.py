@@ -144,9 +144,11 @@ def landed_batches(context: AssetExecutionContext, warehouse: WarehouseResource)
     name="no_rejected_or_quarantined_data",
     blocking=True,
     description=(
-        "Fails when a finding of the latest landing blocks (a rejected file, a failed "
-        "contract expectation); the dbt models downstream are then not built in that run. "
-        "Quarantined rows below the rejection threshold are listed, not blocking."
+        "Fails when a finding of the latest landing blocks (a batch rejected by the "
+        "quarantine-share policy, a failed contract expectation); the dbt models downstream "
+        "are then not built in that run. Unreadable files (kept in raw._rejected_files), "
+        "quarantined rows and warnings are listed, not blocking: the run goes on with the "
+        "other files."
     ),
 )
 def raw_data_is_clean(

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # nothing leaves the machine
 
 MAX_QUARANTINE_SHARE_ENV = "SERVICENORMS_MAX_QUARANTINE_SHARE"
+# Names a rejection by the quarantine-share policy (as opposed to an unreadable file).
+QUARANTINE_POLICY_MARKER = "above max_quarantine_share"
 GX_DIR_ENV = "SERVICENORMS_GX_DIR"
 DEFAULT_GX_DIR = Path(__file__).resolve().parent.parent / "gx"
 EXAMPLES = 5  # unexpected values kept per result
@@ -104,7 +106,7 @@ def quarantine_rejection(
     rules = "; ".join(f"{rule} ({n} rows)" for rule, n in top_rules)
     return (
         f"{source_file}: {rows_quarantined} of {rows_in_file} rows ({share:.1%}) break the "
-        f"contract, above max_quarantine_share {max_share:g}; batch rejected whole; "
+        f"contract, {QUARANTINE_POLICY_MARKER} {max_share:g}; batch rejected whole; "
         f"most frequent rules: {rules}"
     )
 
@@ -356,7 +358,10 @@ def findings_for_load(
 ) -> list[Finding]:
     """Everything that went wrong with the given batches, ERROR findings first.
 
-    - a REJECTED batch: one ERROR finding (`file_rejected`) with the reason;
+    - a REJECTED batch: one `file_rejected` finding with the reason. A file that
+      cannot be read or lacks a contract column is a WARN: it stays on record and
+      the run goes on with the other files (SPEC §3/§12). A batch rejected by the
+      `max_quarantine_share` policy is an ERROR: the operator asked for that to stop the run;
     - quarantined rows: one WARN finding (`contract_quarantine`) per rule, with the
       row count and example natural keys;
     - failed expectations from `raw._validation_results` with their severity.
@@ -376,9 +381,10 @@ def findings_for_load(
     ).fetchall()
     for load_id, entity_name, source_file, status, reason in batches:
         if status == "REJECTED":
+            by_policy = QUARANTINE_POLICY_MARKER in (reason or "")
             findings.append(
-                Finding(source_file, entity_name, "file_rejected", None, "ERROR", None, None,
-                        reason or "file rejected")
+                Finding(source_file, entity_name, "file_rejected", None,
+                        "ERROR" if by_policy else "WARN", None, None, reason or "file rejected")
             )
             continue
         entity = ENTITIES[entity_name]

@@ -254,16 +254,41 @@ def test_new_circumstance_requests_its_weeks_and_all_later_ones_and_the_run_appl
     (env.settings.landing / "mitigating_circumstances" / "zz-2026-11-02.csv").unlink()
 
 
-def test_rejected_file_fails_the_blocking_check_and_skips_the_dbt_models(env: Env) -> None:
-    before = marts_fingerprint(env.settings.warehouse)
+def test_unreadable_file_is_kept_and_reported_and_the_run_goes_on(env: Env) -> None:
     put(env.settings.landing, "order_items", "zz-2026-11-03-bad.csv", [
         "order_item_id,order_id", "X1,XO1",
     ])
     result = execute_weeks(env.settings, MEASURED_WEEK, MEASURED_WEEK)
+    assert result.success
+    (evaluation,) = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.check_name == "no_rejected_or_quarantined_data"
+    ]
+    assert evaluation.passed
+    listed = str(evaluation.metadata)
+    assert "order_items/zz-2026-11-03-bad.csv" in listed and "missing contract column" in listed
+    assert query(
+        env.settings.warehouse,
+        "select status from raw._batches where source_file = 'order_items/zz-2026-11-03-bad.csv'",
+    ) == [("REJECTED",)]
+
+
+def test_batch_rejected_by_the_quarantine_policy_blocks_the_dbt_models(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = marts_fingerprint(env.settings.warehouse)
+    monkeypatch.setenv("SERVICENORMS_MAX_QUARANTINE_SHARE", "0.5")
+    put(env.settings.landing, "reviews", "zz-2026-11-04-bad.csv", [
+        "review_id,seller_id,order_id,submitted_at,grade",
+        "ZR1,ZZ1,ZZO1,2026-10-13T10:00:00Z,11",
+        "ZR2,ZZ1,ZZO2,2026-10-13T10:00:00Z,12",
+    ])
+    result = execute_weeks(env.settings, MEASURED_WEEK, MEASURED_WEEK)
     assert not result.success
     message = _failure_message(result)
-    assert "order_items/zz-2026-11-03-bad.csv" in message
-    assert "missing contract column(s)" in message
+    assert "reviews/zz-2026-11-04-bad.csv" in message and "grade: above maximum 10" in message
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert [k.to_user_string() for k in materialized] == ["landed_batches"]
     assert marts_fingerprint(env.settings.warehouse) == before
