@@ -9,6 +9,7 @@ of its numbers).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -35,6 +36,9 @@ def run_floor(warehouse_path: str | Path) -> float:
     sql = FLOOR_SQL.read_text()
     con = duckdb.connect(str(warehouse_path))
     try:
+        # The same memory bound as the pipeline, so the two are compared fairly.
+        limit = os.environ.get("SERVICENORMS_MEMORY_LIMIT", "8GB").replace("'", "")
+        con.execute(f"set memory_limit = '{limit}'")
         started = time.perf_counter()
         con.execute(sql)
         return time.perf_counter() - started
