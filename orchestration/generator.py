@@ -37,7 +37,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from orchestration.contract import CANCEL_REASONS, ENTITIES, WEEKLY_INDICATORS
+from orchestration.contract import (
+    CANCEL_REASONS,
+    ENTITIES,
+    EVENT_CODES,
+    TIME_FRAME_TYPES,
+    WEEKLY_INDICATORS,
+)
 
 TZ = "Europe/Amsterdam"
 MIN = 60
@@ -103,21 +109,11 @@ T_TRACKED = np.array([True, True, True, True, True, False, False])
 T_MIX_NL = np.array([0.52, 0.22, 0.12, 0.02, 0.10, 0.0, 0.02])
 T_MIX_BE = np.array([0.10, 0.14, 0.06, 0.58, 0.10, 0.0, 0.02])
 
-TIME_FRAMES = ("REGULAR", "EVENING", "APPOINTMENT", "SAMEDAY", "SUNDAY")
+TIME_FRAMES = TIME_FRAME_TYPES
 TF_REG, TF_EVE, TF_APP, TF_SAME, TF_SUN = range(5)
 TF_P = np.array([0.83, 0.06, 0.03, 0.04, 0.03, 0.01])  # last = NULL
 
-EVENTS = (
-    "PRE_ANNOUNCED",
-    "AT_TRANSPORTER",
-    "IN_TRANSIT",
-    "DELIVERY_ATTEMPTED",
-    "DELIVERED_AT_NEIGHBOURS",
-    "DELIVERED_AT_CUSTOMER",
-    "PICKED_UP_AT_PICK_UP_POINT",
-    "AT_PICK_UP_POINT",
-    "RETURNED_TO_SENDER",
-)
+EVENTS = EVENT_CODES
 E_PRE, E_ATT, E_TRANS, E_TRY, E_NEIGH, E_CUST, E_PICKED, E_PUP, E_RTS = range(len(EVENTS))
 
 _R = {r: i for i, r in enumerate(CANCEL_REASONS)}
