@@ -8,9 +8,10 @@ the other rows are appended to `raw.<entity>`, typed and stamped with
 deleted, and a file whose content hash is already on record is never loaded again.
 All row work happens in DuckDB SQL.
 
-Right after a batch's rows are split, its accepted rows are validated with the
-entity's expectation suite (`orchestration.validation`); the results are appended
-to `raw._validation_results` in the same transaction. Validation never changes
+Once every file of a run is split, the accepted rows are validated with each
+entity's expectation suite (`orchestration.validation`, one suite run per entity
+and landing run); the results are appended to `raw._validation_results`, one row
+per batch and expectation. Validation never changes
 which rows are quarantined: that stays the SPEC §12 contract. Only the optional
 `max_quarantine_share` can reject a batch whole (default 1.0: never).
 """
@@ -287,7 +288,7 @@ class Lander:
         its rows is quarantined (None: env SERVICENORMS_MAX_QUARANTINE_SHARE, else 1.0,
         i.e. never). `build_docs`: render GX Data Docs into `<gx_dir>/data_docs/`.
         `validate=False` only splits rows (the benchmark times validation as a
-        stage of its own with `validate_loaded`); every run of the pipeline validates."""
+        stage of its own with `validate_pending`); every run of the pipeline validates."""
         self.validate = validate
         self.con = con
         self.landing = landing.resolve()
@@ -306,45 +307,47 @@ class Lander:
         for entity, path in discover_files(self.landing):
             summary.batches.append(self.land_file(ENTITIES[entity], path))
         if self.validate:
-            self.validate_across(summary.batches)
-            self.validator.finish()
+            self.validate_pending(summary.batches)
         return summary
 
-    def validate_loaded(self, batches: list[BatchResult]) -> None:
-        """Validate batches landed with `validate=False`: per batch, then across entities."""
-        self.con.execute("begin transaction")
-        try:
-            for b in batches:
-                if b.status == "LOADED" and b.load_id is not None:
-                    b.findings += self.validator.validate_batch(
-                        self.con, ENTITIES[b.entity], b.load_id, b.source_file
-                    )
-            self.con.execute("commit")
-        except Exception:
-            self.con.execute("rollback")
-            raise
-        self.validate_across(batches)
-        self.validator.finish()
+    def validate_pending(self, batches: list[BatchResult]) -> None:
+        """Validate every loaded batch that has no validation results yet: this run's,
+        and any an earlier run landed without validating (validation off, or a run
+        that stopped in between). One suite run per entity, then the cross-entity
+        checks, in one transaction; failures are attached to this run's `batches`.
 
-    def validate_across(self, batches: list[BatchResult]) -> None:
-        """Cross-entity checks (references, time order) for the batches loaded in this run.
-
-        They run after all files are in because files land in path order (`sellers/`
-        after the entities that refer to sellers). Results are warnings only.
+        The cross-entity checks (references, time order) run after all files are in
+        because files land in path order (`sellers/` after the entities that refer to
+        sellers). Their results are warnings only.
         """
-        loaded = [b for b in batches if b.status == "LOADED" and b.load_id is not None]
-        if not loaded:
+        pending = self.con.execute(
+            "select b.entity, b.load_id, b.source_file from raw._batches b "
+            "where b.status = 'LOADED' and not exists (select 1 from raw._validation_results v "
+            "where v.load_id = b.load_id) order by b.load_id"
+        ).fetchall()
+        if not pending:
             return
+        by_entity: dict[str, list[tuple[int, str]]] = {}
+        for entity, load_id, source_file in pending:
+            by_entity.setdefault(entity, []).append((load_id, source_file))
+        found: dict[int, list[Finding]] = {}
         self.con.execute("begin transaction")
         try:
-            for b in loaded:
-                b.findings += self.validator.validate_batch(
-                    self.con, ENTITIES[b.entity], b.load_id, b.source_file, cross=True
-                )
+            for cross in (False, True):
+                for entity, loads in by_entity.items():
+                    result = self.validator.validate_loads(
+                        self.con, ENTITIES[entity], loads, cross=cross
+                    )
+                    for load_id, findings in result.items():
+                        found.setdefault(load_id, []).extend(findings)
             self.con.execute("commit")
         except Exception:
             self.con.execute("rollback")
             raise
+        for b in batches:
+            if b.status == "LOADED" and b.load_id in found:
+                b.findings += found[b.load_id]
+        self.validator.finish()
 
     def _next_load_id(self) -> int:
         sql = "select coalesce(max(load_id), 0) + 1 from raw._batches"
@@ -473,10 +476,6 @@ class Lander:
             )
         finally:
             self.con.execute(f"drop table if exists {checked}")
-        # Inside the batch's transaction: results and rows are committed together.
-        findings = (
-            self.validator.validate_batch(self.con, entity, load_id, rel) if self.validate else []
-        )
         return BatchResult(
             entity.name,
             rel,
@@ -486,7 +485,6 @@ class Lander:
             rows_accepted=total - bad,
             rows_quarantined=bad,
             reason=None if bad == 0 else f"{bad} row(s) quarantined",
-            findings=findings,
         )
 
 

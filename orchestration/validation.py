@@ -4,12 +4,14 @@ Policy (see docs/data-quality.md):
 
 - Which rows are quarantined is decided by landing with the SPEC §12 contract
   rules only. Validation never removes a row.
-- After a batch's rows are split, its accepted rows are validated with the
-  entity's expectation suite (`orchestration.expectations`). Contract
+- Once a landing run's batches are split, their accepted rows are validated with
+  the entity's expectation suite (`orchestration.expectations`), one suite run per
+  entity covering all of the run's batches; failures are attributed per batch. Contract
   expectations are a second line of defence and have severity ERROR (a failure
   is a landing bug); the other checks have severity WARN.
 - Every expectation result of every validated batch is appended to
-  `raw._validation_results`, in the same transaction as the batch.
+  `raw._validation_results`. A batch landed without results (validation off, or a
+  run that stopped before it) is validated by the next landing run.
 - `max_quarantine_share` (env `SERVICENORMS_MAX_QUARANTINE_SHARE`, default 1.0 =
   never) rejects a whole batch whose share of quarantined rows is above it.
 
@@ -246,103 +248,137 @@ class BatchValidator:
         return self._definitions[name]
 
     def _run(self, definition: Any, frame: Any) -> list[Any]:
-        """Expectation results for one frame, with unexpected counts and examples for failures.
+        """Pass/fail of every expectation of `definition` on `frame`.
 
-        GX's fixed cost per expectation dominates on weekly batches (~10-25 ms each,
-        whatever the row count), and computing unexpected lists roughly doubles it.
-        So a first pass asks only pass/fail and a second pass details the failures.
+        GX's fixed cost per expectation dominates on small frames (~10-25 ms each,
+        whatever the row count) and computing unexpected lists roughly doubles it,
+        so this asks only pass/fail; `_detail` explains the failures per batch.
         With Data Docs on, one full pass through the ValidationDefinition instead,
         so the results land in the context's store that the docs are rendered from.
         """
-        import great_expectations as gx
-
-        summary = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
         if self.build_docs:
+            summary = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
             run = definition.run(batch_parameters={"dataframe": frame}, result_format=summary)
             return list(run.results)
         batch = definition.data.get_batch(batch_parameters={"dataframe": frame})
-        first = batch.validate(definition.suite, result_format="BOOLEAN_ONLY").results
-        failed = [r.expectation_config for r in first if not r.success]
-        if not failed:
-            return list(first)
+        return list(batch.validate(definition.suite, result_format="BOOLEAN_ONLY").results)
+
+    def _detail(self, definition: Any, configs: list[Any], frame: Any) -> list[Any]:
+        """SUMMARY results (counts, examples) of the expectations `configs` on `frame`."""
+        import great_expectations as gx
+
         details = []
-        for config in failed:
+        for config in configs:
             expectation = config.to_domain_obj()
             expectation.id = None  # a copy: ids belong to the stored suite
             details.append(expectation)
         retry = gx.ExpectationSuite(name=f"{definition.suite.name}__failed", expectations=details)
-        detailed = iter(batch.validate(retry, result_format=summary).results)
-        return [r if r.success else next(detailed) for r in first]
+        batch = definition.data.get_batch(batch_parameters={"dataframe": frame})
+        summary = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+        return list(batch.validate(retry, result_format=summary).results)
 
-    def validate_batch(
+    @staticmethod
+    def _result_row(
+        outcome: Any, load_id: int, entity: str, source_file: str, validated_at: dt.datetime
+    ) -> tuple[Any, ...]:
+        config = outcome.expectation_config
+        meta = config.meta or {}
+        res = outcome.result or {}
+        success = bool(outcome.success)
+        examples = None
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            success = False
+            examples = _example(outcome.exception_info.get("exception_message"))
+        elif not success:
+            examples = _examples(res.get("partial_unexpected_list")) or (
+                _example(res["observed_value"]) if "observed_value" in res else None
+            )
+        count = res.get("unexpected_count", 0 if success else None)
+        return (
+            load_id,
+            entity,
+            source_file,
+            config.type,
+            meta.get("column"),
+            meta.get("severity", "ERROR"),
+            success,
+            None if count is None else int(count),
+            examples,
+            validated_at,
+            meta.get("rule", config.type),
+        )
+
+    def validate_loads(
         self,
         con: duckdb.DuckDBPyConnection,
         entity: Entity,
-        load_id: int,
-        source_file: str,
+        loads: Sequence[tuple[int, str]],
         *,
         cross: bool = False,
-    ) -> list[Finding]:
-        """Validate the accepted rows of load `load_id`; append every result; return failures.
+    ) -> dict[int, list[Finding]]:
+        """Validate the accepted rows of the batches `loads` `(load_id, source_file)` of
+        one entity in a single suite run; append every result, one row per batch and
+        expectation; return each batch's failures.
 
-        `cross=False`: contract and in-batch checks, right after the split.
-        `cross=True`: checks against other landed entities, once the run's batches are in.
+        Expectations that pass on the whole frame pass for every batch in it. An
+        expectation that fails is re-run per batch (`_load_id`) with counts and
+        examples, so each failure is attributed to the file it came from.
+
+        `cross=False`: contract and in-batch checks, right after the run's batches are in.
+        `cross=True`: checks against other landed entities.
         """
         from orchestration import expectations
 
         ensure_results_table(con)
+        loads = sorted({(int(i), f) for i, f in loads})
+        if not loads:
+            return {}
         validated_at = dt.datetime.now(dt.UTC)
         rows: list[tuple[Any, ...]] = []
         try:
             part = expectations.CROSS if cross else expectations.BATCH
             definition = self._definition(entity, part)
             if definition is None:
-                return []
-            frame = expectations.to_frame(con, entity, load_id, cross=cross)
+                return {}
+            id_list = ", ".join(str(i) for i, _ in loads)
+            accepted = dict(
+                con.execute(
+                    f"select _load_id, count(*) from raw.{entity.name} "
+                    f"where _load_id in ({id_list}) group by 1"
+                ).fetchall()
+            )
+            sizes = [(i, accepted.get(i, 0)) for i, _ in loads]
+            frame = expectations.to_frame(con, entity, sizes, cross=cross)
             outcomes = self._run(definition, frame)
-        except Exception as exc:  # a crash in GX must not lose the batch; it is an ERROR finding
+            failed = [o.expectation_config for o in outcomes if not o.success]
+            by_load = dict(tuple(frame.groupby("_load_id", sort=True))) if failed else {}
+            for load_id, source_file in loads:
+                detailed = iter(())
+                if failed:
+                    part_frame = by_load.get(load_id, frame.iloc[0:0])
+                    detailed = iter(self._detail(definition, failed, part_frame))
+                for outcome in outcomes:
+                    if not outcome.success:
+                        outcome = next(detailed)
+                    rows.append(
+                        self._result_row(outcome, load_id, entity.name, source_file, validated_at)
+                    )
+        except Exception as exc:  # a crash in GX must not lose the batches; it is an ERROR
             message = _example(f"{type(exc).__name__}: {exc}")
-            rows.append(
-                (load_id, entity.name, source_file, "validation_run", None, "ERROR", False, None,
-                 message, validated_at, "the expectation suite runs")
-            )
-            outcomes = []
-        for outcome in outcomes:
-            config = outcome.expectation_config
-            meta = config.meta or {}
-            res = outcome.result or {}
-            success = bool(outcome.success)
-            examples = None
-            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                success = False
-                examples = _example(outcome.exception_info.get("exception_message"))
-            elif not success:
-                examples = _examples(res.get("partial_unexpected_list")) or (
-                    _example(res["observed_value"]) if "observed_value" in res else None
-                )
-            count = res.get("unexpected_count", 0 if success else None)
-            rows.append(
-                (
-                    load_id,
-                    entity.name,
-                    source_file,
-                    config.type,
-                    meta.get("column"),
-                    meta.get("severity", "ERROR"),
-                    success,
-                    None if count is None else int(count),
-                    examples,
-                    validated_at,
-                    meta.get("rule", config.type),
-                )
-            )
+            rows = [
+                (load_id, entity.name, source_file, "validation_run", None, "ERROR", False,
+                 None, message, validated_at, "the expectation suite runs")
+                for load_id, source_file in loads
+            ]
         con.executemany(
             "insert into raw._validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
-        self.validated += 1
-        return [
-            Finding(r[2], r[1], r[3], r[4], r[5], r[7], r[8], r[10]) for r in rows if not r[6]
-        ]
+        self.validated += len(loads)
+        findings: dict[int, list[Finding]] = {i: [] for i, _ in loads}
+        for r in rows:
+            if not r[6]:
+                findings[r[0]].append(Finding(r[2], r[1], r[3], r[4], r[5], r[7], r[8], r[10]))
+        return findings
 
     def finish(self) -> Path | None:
         """End of a landing run: build Data Docs when asked; return the index page."""

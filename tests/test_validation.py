@@ -405,7 +405,7 @@ def test_generator_output_passes_validation_without_rejections_quarantine_or_err
     assert errors == []
 
 
-def test_large_batches_are_profiled_on_a_fixed_size_sample(
+def test_large_batches_are_profiled_on_a_deterministic_sample_of_whole_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from orchestration.expectations import to_frame
@@ -413,15 +413,85 @@ def test_large_batches_are_profiled_on_a_fixed_size_sample(
     root = tmp_path / "landing"
     (root / "phone_calls").mkdir(parents=True)
     lines = ["call_id,seller_id,started_at,answered"]
-    lines += [f"PC{i},S1,2026-03-02T10:00:00+00:00,true" for i in range(50)]
+    # 500 keys, each twice in the file: a duplicate must be sampled with its twin.
+    lines += [f"PC{i % 500},S1,2026-03-02T10:00:00+00:00,true" for i in range(1000)]
     (root / "phone_calls" / "a.csv").write_text("\n".join(lines) + "\n")
     warehouse = tmp_path / "w.duckdb"
     land_directory(root, warehouse)
     con = duckdb.connect(str(warehouse))
-    monkeypatch.setenv("SERVICENORMS_GX_MAX_ROWS", "7")
-    assert len(to_frame(con, ENTITIES["phone_calls"], 1)) == 7
+    monkeypatch.setenv("SERVICENORMS_GX_MAX_ROWS", "100")
+    sample = to_frame(con, ENTITIES["phone_calls"], [(1, 1000)])
+    assert 40 <= len(sample) <= 200
+    assert (sample.groupby("call_id").size() == 2).all()
+    again = to_frame(con, ENTITIES["phone_calls"], [(1, 1000)])
+    assert sample["call_id"].tolist() == again["call_id"].tolist()
     monkeypatch.setenv("SERVICENORMS_GX_MAX_ROWS", "0")
-    assert len(to_frame(con, ENTITIES["phone_calls"], 1)) == 50
-    # Every row is still checked against the contract in SQL, sample or not.
-    assert con.execute("select count(*) from raw.phone_calls").fetchone()[0] == 50
+    assert len(to_frame(con, ENTITIES["phone_calls"], [(1, 1000)])) == 1000
+    # The duplicates are found on the sample, and every row is still checked
+    # against the contract in SQL, sample or not.
+    monkeypatch.setenv("SERVICENORMS_GX_MAX_ROWS", "100")
+    assert con.execute("select count(*) from raw.phone_calls").fetchone()[0] == 1000
     con.close()
+
+
+def test_one_suite_run_covers_several_batches_and_attributes_failures_per_file(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "landing"
+    header = "call_id,seller_id,started_at,answered\n"
+    write(root / "phone_calls" / "a.csv", header + "PC1,S1,2026-03-02T10:00:00Z,true\n")
+    # A correction of PC1 in a later file is not a duplicate; PC2 twice in one file is.
+    write(
+        root / "phone_calls" / "b.csv",
+        header + "PC1,S1,2026-03-02T10:00:00Z,false\n"
+        "PC2,S1,2026-03-02T11:00:00Z,true\nPC2,S1,2026-03-02T11:00:00Z,false\n",
+    )
+    write(root / "phone_calls" / "c.csv", header + "PC3,S1,2090-03-02T10:00:00Z,true\n")
+    write(
+        root / "sellers" / "s.csv",
+        "seller_id,display_name,country,registered_at\nS1,Shop,NL,2024-01-01T10:00:00Z\n",
+    )
+    summary = land_directory(root, tmp_path / "w.duckdb")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        per_file = con.execute(
+            "select source_file, count(*), count(*) filter (where not success) "
+            "from raw._validation_results where entity = 'phone_calls' group by 1 order by 1"
+        ).fetchall()
+        assert [(f, bad) for f, _, bad in per_file] == [
+            ("phone_calls/a.csv", 0), ("phone_calls/b.csv", 1), ("phone_calls/c.csv", 1)
+        ]
+        assert len({n for _, n, _ in per_file}) == 1  # every expectation, for every batch
+        by_file = {b.source_file: b.findings for b in summary.batches}
+        assert [f.rule for f in by_file["phone_calls/b.csv"]] == [
+            "natural key (call_id) unique within the batch (the last row wins)"
+        ]
+        assert "PC2" in by_file["phone_calls/b.csv"][0].examples
+        assert "plausible" in by_file["phone_calls/c.csv"][0].rule
+    finally:
+        con.close()
+
+
+def test_batches_landed_without_validation_are_validated_by_the_next_run(
+    tmp_path: Path,
+) -> None:
+    from orchestration.landing import Lander
+
+    root = tmp_path / "landing"
+    header = "call_id,seller_id,started_at,answered\n"
+    write(root / "phone_calls" / "a.csv", header + "PC1,S1,2090-03-02T10:00:00Z,true\n")
+    warehouse = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(warehouse))
+    Lander(con, root, validate=False).land_all()
+    assert con.execute("select count(*) from raw._validation_results").fetchone()[0] == 0
+    con.close()
+    summary = land_directory(root, warehouse)
+    assert [b.status for b in summary.batches] == ["SKIPPED"]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    failed_rules = con.execute(
+        "select rule from raw._validation_results where load_id = 1 and not success"
+    ).fetchall()
+    con.close()
+    assert sorted(r[0].split(":")[0].split(" ")[0] for r in failed_rules) == [
+        "plausible", "seller_id"
+    ]
