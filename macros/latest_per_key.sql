@@ -1,15 +1,40 @@
 {#- The latest landed row per natural key (SPEC §3, §12): the file whose path
-    relative to the landing root sorts last wins; inside one file, the last row. -#}
+    relative to the landing root sorts last wins; inside one file, the last row.
+
+    Incrementally, only the keys touched by loads landed since the table was last
+    built are re-ranked, over every landed version of those keys, so the result
+    is what a full rebuild gives; the model's delete+insert on the natural key
+    replaces their rows. The watermark is the highest `_load_id` among the rows
+    kept: load ids only grow, and every load up to it was landed before that
+    build. A load whose rows all lose keeps the watermark where it is and is
+    simply re-ranked (to the same winners) next time. -#}
 {% macro latest_per_key(relation, key_columns) -%}
 select *
 from (
     select
         landed.*,
         row_number() over (
-            partition by {{ key_columns | join(', ') }}
-            order by _source_file desc, _row_number desc
+            partition by {% for k in key_columns %}landed.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
+            order by landed._source_file desc, landed._row_number desc
         ) as _version_rank
     from {{ relation }} as landed
+    {%- if is_incremental() %}
+    inner join (
+        select distinct {{ key_columns | join(', ') }}
+        from {{ relation }}
+        where _load_id > (select coalesce(max(_load_id), 0) from {{ this }})
+    ) as touched
+        on {% for k in key_columns %}touched.{{ k }} = landed.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- endif %}
 ) as ranked
 where _version_rank = 1
+{%- endmacro %}
+
+{#- Config of a staging model: incremental by natural key (see latest_per_key). -#}
+{% macro staging_config(key_columns) -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=key_columns,
+) }}
 {%- endmacro %}

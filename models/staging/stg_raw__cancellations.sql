@@ -1,3 +1,4 @@
+{{ staging_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'cancellations'), ['order_item_id']) }}
 ),
@@ -8,7 +9,9 @@ final as (
         cancelled_at,
         {{ local_date('cancelled_at') }} as cancelled_date,
         initiated_by,
-        reason_code
+        reason_code,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

@@ -1,3 +1,4 @@
+{{ staging_config(['case_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'customer_questions'), ['case_id']) }}
 ),
@@ -12,7 +13,9 @@ final as (
         {{ local_date('created_at') }} as created_date,
         first_response_at,
         {{ to_local('first_response_at') }} as first_response_at_local,
-        forwarded_by_bol
+        forwarded_by_bol,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

@@ -1,3 +1,4 @@
+{{ staging_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'delivery_confirmations'), ['order_item_id']) }}
 ),
@@ -6,7 +7,9 @@ final as (
     select
         order_item_id,
         asked_at,
-        answer
+        answer,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

@@ -1,3 +1,4 @@
+{{ staging_config(['circumstance_id']) }}
 -- The latest row per circumstance wins; a withdrawn row retracts it (SPEC §8).
 with latest as (
     {{ latest_per_key(source('raw', 'mitigating_circumstances'), ['circumstance_id']) }}
@@ -14,7 +15,9 @@ final as (
         upper(trim(indicators)) as indicators,
         effect,
         description,
-        coalesce(withdrawn, false) as is_withdrawn
+        coalesce(withdrawn, false) as is_withdrawn,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

@@ -1,3 +1,4 @@
+{{ staging_config(['response_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'nps_responses'), ['response_id']) }}
 ),
@@ -9,7 +10,9 @@ final as (
         case_id,
         responded_at,
         {{ local_date('responded_at') }} as responded_date,
-        score
+        score,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

@@ -1,3 +1,4 @@
+{{ staging_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'order_items'), ['order_item_id']) }}
 ),
@@ -24,7 +25,9 @@ final as (
         coalesce(exact_delivery_date, latest_delivery_date) as promise_date,
         latest_handover_at,
         {{ to_local('latest_handover_at') }} as latest_handover_at_local,
-        {{ local_date('latest_handover_at') }} as latest_handover_date
+        {{ local_date('latest_handover_at') }} as latest_handover_date,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

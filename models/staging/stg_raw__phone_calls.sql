@@ -1,3 +1,4 @@
+{{ staging_config(['call_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'phone_calls'), ['call_id']) }}
 ),
@@ -9,7 +10,9 @@ final as (
         started_at,
         {{ to_local('started_at') }} as started_at_local,
         {{ local_date('started_at') }} as started_date,
-        answered
+        answered,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

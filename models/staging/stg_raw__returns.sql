@@ -1,3 +1,4 @@
+{{ staging_config(['return_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'returns'), ['return_id']) }}
 ),
@@ -10,7 +11,9 @@ final as (
         registered_at,
         {{ local_date('registered_at') }} as registered_date,
         quantity,
-        main_reason
+        main_reason,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

@@ -1,3 +1,4 @@
+{{ staging_config(['review_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'reviews'), ['review_id']) }}
 ),
@@ -9,7 +10,9 @@ final as (
         order_id,
         submitted_at,
         {{ local_date('submitted_at') }} as submitted_date,
-        grade
+        grade,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

@@ -1,3 +1,4 @@
+{{ staging_config(['seller_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'sellers'), ['seller_id']) }}
 ),
@@ -7,7 +8,9 @@ final as (
         seller_id,
         display_name,
         country,
-        registered_at
+        registered_at,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

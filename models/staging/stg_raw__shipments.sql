@@ -1,3 +1,4 @@
+{{ staging_config(['shipment_id', 'order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'shipments'), ['shipment_id', 'order_item_id']) }}
 ),
@@ -12,7 +13,9 @@ final as (
         track_and_trace,
         parcel_type,
         handed_over_at,
-        {{ to_local('handed_over_at') }} as handed_over_at_local
+        {{ to_local('handed_over_at') }} as handed_over_at_local,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 

@@ -1,3 +1,4 @@
+{{ staging_config(['shipment_id', 'event_code', 'event_at']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'transport_events'), ['shipment_id', 'event_code', 'event_at']) }}
 ),
@@ -7,7 +8,9 @@ final as (
         shipment_id,
         event_code,
         event_at,
-        {{ local_date('event_at') }} as event_date
+        {{ local_date('event_at') }} as event_date,
+        -- the incremental watermark (macro latest_per_key)
+        _load_id
     from latest
 )
 
