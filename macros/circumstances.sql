@@ -28,7 +28,7 @@ left join {{ ref('int_item_transporters') }} as used
     on used.order_item_id = candidate.link_id
     and used.transporter_code = candidate.transporter_code
 {% elif link == 'order' %}
-left join {{ ref('int_order_transporters') }} as used
+left join {{ ref('int_item_transporters') }} as used
     on used.order_id = candidate.link_id
     and used.transporter_code = candidate.transporter_code
 {% endif %}

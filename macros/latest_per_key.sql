@@ -38,3 +38,10 @@ where _version_rank = 1
     unique_key=key_columns,
 ) }}
 {%- endmacro %}
+
+{#- Incremental models downstream of staging carry `_load_id`, the greatest load
+    id among the staging rows a row was computed from. Rows of their inputs with
+    a higher load id changed since the model was last built. -#}
+{% macro changed_since_built(load_id_column='_load_id') -%}
+    {{ load_id_column }} > (select coalesce(max(_load_id), 0) from {{ this }})
+{%- endmacro %}

@@ -5,7 +5,23 @@
 -- product groups of (its share of its items of W in that group x the group's
 -- ratio for the month before W's Monday); a group without items in that month
 -- contributes the static norm. CASE_ITEM_RATIO is capped. Circumstances never
--- change these ratios.
+-- change these ratios. Rebuilt per week window [week_start_min, week_start_max),
+-- like the weekly facts: only the window's seller-weeks and the months before
+-- them are read.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start') }}{% endif %}"
+        ],
+    )
+}}
+{%- set window_max = "cast('" ~ var('week_start_max') ~ "' as date)" %}
+{#- The calendar months whose ratios the window's weeks use: from the month
+    before the first week's month up to (not including) the month of the window's end. -#}
+{%- set months_from = dbt.dateadd('month', -1, dbt.date_trunc('month', "cast('" ~ var('week_start_min') ~ "' as date)")) %}
+{%- set months_to = dbt.date_trunc('month', window_max) %}
 with items as (
     select * from {{ ref('int_order_items_measured') }}
 ),
@@ -33,6 +49,8 @@ group_month_items as (
         {{ dbt.date_trunc('month', 'ordered_date') }} as month_start,
         count(*) as items
     from items
+    where ordered_date >= {{ months_from }}
+        and ordered_date < {{ months_to }}
     group by 1, 2
 ),
 
@@ -44,6 +62,8 @@ group_month_questions as (
     from questions
     inner join items
         on items.order_item_id = questions.order_item_id
+    where questions.created_date >= {{ months_from }}
+        and questions.created_date < {{ months_to }}
     group by 1, 2
 ),
 
@@ -55,6 +75,8 @@ group_month_returns as (
     from returns
     inner join items
         on items.order_item_id = returns.order_item_id
+    where returns.registered_date >= {{ months_from }}
+        and returns.registered_date < {{ months_to }}
     group by 1, 2
 ),
 
@@ -80,6 +102,7 @@ seller_week_groups as (
         product_group,
         count(*) as items
     from items
+    where {{ in_week_window('ordered_week') }}
     group by 1, 2, 3
 ),
 

@@ -1,7 +1,43 @@
--- Which transporters each order item (and each order) was shipped with: an
+-- Which transporters each order item was shipped with, and the item's order: an
 -- item-based event matches a transporter-scoped circumstance when any of its
--- shipment lines used that transporter (SPEC §12).
-select distinct
-    order_item_id,
-    transporter_code
-from {{ ref('stg_raw__shipments') }}
+-- shipment lines used that transporter; a review (order-based) when any line of
+-- any item of its order did (SPEC §12); `order_id` is NULL for an item not landed. Incremental by order item: an item is
+-- recomputed when its staging row or one of its shipment lines changed.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_item_id',
+) }}
+with shipments as (
+    select * from {{ ref('stg_raw__shipments') }}
+),
+
+items as (
+    select * from {{ ref('stg_raw__order_items') }}
+),
+
+{% if is_incremental() -%}
+touched as (
+    select order_item_id from shipments where {{ changed_since_built() }}
+    union
+    select order_item_id from items where {{ changed_since_built() }}
+),
+
+{% endif -%}
+final as (
+    select
+        shipments.order_item_id,
+        items.order_id,
+        shipments.transporter_code,
+        max(greatest(shipments._load_id, coalesce(items._load_id, 0))) as _load_id
+    from shipments
+    -- Left: a question may point at an item whose order_items row is not landed.
+    left join items
+        on items.order_item_id = shipments.order_item_id
+    {%- if is_incremental() %}
+    where shipments.order_item_id in (select order_item_id from touched)
+    {%- endif %}
+    group by 1, 2, 3
+)
+
+select * from final

@@ -1,12 +1,21 @@
 -- One row per order item of a landed seller, with everything the item-based
 -- indicators need: cancellation, promise date, on-time delivery (tracked first
 -- attempt, or the customer's answer) and VVB handover (SPEC §4, §12).
-with items as (
+-- Incremental by order item: an item is recomputed when its own row, its
+-- seller, its cancellation, confirmation, a shipment line or a transport event
+-- of one of its lines changed since the last build (`_load_id`, the greatest
+-- load id of the rows it was computed from).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_item_id',
+) }}
+with all_items as (
     select * from {{ ref('stg_raw__order_items') }}
 ),
 
 sellers as (
-    select * from {{ ref('int_sellers') }}
+    select * from {{ ref('stg_raw__sellers') }}
 ),
 
 cancellations as (
@@ -25,28 +34,72 @@ confirmations as (
     select * from {{ ref('stg_raw__delivery_confirmations') }}
 ),
 
+{% if is_incremental() -%}
+touched as (
+    select order_item_id from all_items where {{ changed_since_built() }}
+    union
+    select order_item_id from cancellations where {{ changed_since_built() }}
+    union
+    select order_item_id from lines where {{ changed_since_built() }}
+    union
+    select lines.order_item_id
+    from events
+    inner join lines
+        on lines.shipment_id = events.shipment_id
+    where {{ changed_since_built('events._load_id') }}
+    union
+    select order_item_id from confirmations where {{ changed_since_built() }}
+    union
+    select all_items.order_item_id
+    from sellers
+    inner join all_items
+        on all_items.seller_id = sellers.seller_id
+    where {{ changed_since_built('sellers._load_id') }}
+),
+
+{% endif -%}
+items as (
+    select * from all_items
+    {%- if is_incremental() %}
+    where order_item_id in (select order_item_id from touched)
+    {%- endif %}
+),
+
 item_lines as (
     select
         order_item_id,
         count(*) as shipment_lines,
         max(case when has_valid_code then 1 else 0 end) = 1 as is_tracked,
-        min(handed_over_at) as first_handed_over_at
+        min(handed_over_at) as first_handed_over_at,
+        max(_load_id) as _load_id
     from lines
+    {%- if is_incremental() %}
+    where order_item_id in (select order_item_id from touched)
+    {%- endif %}
     group by order_item_id
 ),
 
--- The first delivery attempt over the item's tracked lines only.
-first_attempts as (
+-- The first delivery attempt over the item's tracked lines only; every event of
+-- the item's lines counts towards `_load_id`.
+item_events as (
     select
         lines.order_item_id,
-        min(events.event_date) as first_attempt_date
+        min(
+            case
+                when lines.has_valid_code
+                    and events.event_code in (
+                        'DELIVERY_ATTEMPTED', 'DELIVERED_AT_NEIGHBOURS', 'DELIVERED_AT_CUSTOMER', 'AT_PICK_UP_POINT'
+                    )
+                    then events.event_date
+            end
+        ) as first_attempt_date,
+        max(events._load_id) as _load_id
     from lines
     inner join events
         on events.shipment_id = lines.shipment_id
-    where lines.has_valid_code
-        and events.event_code in (
-            'DELIVERY_ATTEMPTED', 'DELIVERED_AT_NEIGHBOURS', 'DELIVERED_AT_CUSTOMER', 'AT_PICK_UP_POINT'
-        )
+    {%- if is_incremental() %}
+    where lines.order_item_id in (select order_item_id from touched)
+    {%- endif %}
     group by lines.order_item_id
 ),
 
@@ -74,9 +127,17 @@ joined as (
         cancellations.initiated_by as cancellation_initiated_by,
         coalesce(item_lines.shipment_lines, 0) as shipment_lines,
         coalesce(item_lines.is_tracked, false) as is_tracked,
-        first_attempts.first_attempt_date,
+        item_events.first_attempt_date,
         confirmations.answer as confirmation_answer,
-        item_lines.first_handed_over_at
+        item_lines.first_handed_over_at,
+        greatest(
+            items._load_id,
+            sellers._load_id,
+            coalesce(cancellations._load_id, 0),
+            coalesce(item_lines._load_id, 0),
+            coalesce(item_events._load_id, 0),
+            coalesce(confirmations._load_id, 0)
+        ) as _load_id
     from items
     inner join sellers
         on sellers.seller_id = items.seller_id
@@ -84,8 +145,8 @@ joined as (
         on cancellations.order_item_id = items.order_item_id
     left join item_lines
         on item_lines.order_item_id = items.order_item_id
-    left join first_attempts
-        on first_attempts.order_item_id = items.order_item_id
+    left join item_events
+        on item_events.order_item_id = items.order_item_id
     left join confirmations
         on confirmations.order_item_id = items.order_item_id
 ),

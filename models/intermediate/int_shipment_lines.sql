@@ -3,6 +3,13 @@
 -- fully matches the transporter's pattern (case sensitive, untrimmed). An
 -- unknown transporter is untracked and has no pattern (SPEC §3, §12).
 -- depends_on: {{ ref('transporters') }}
+-- Incremental by shipment line: only lines whose staging row changed since the
+-- last build are recomputed (a changed transporters seed needs --full-refresh).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['shipment_id', 'order_item_id'],
+) }}
 {#- One constant pattern per transporter, read from the seed when the model runs:
     a pattern taken from a joined column is recompiled for every row. -#}
 {% set tracked_patterns = [] %}
@@ -42,8 +49,12 @@ final as (
             and false
             {%- endif %},
             false
-        ) as has_valid_code
+        ) as has_valid_code,
+        shipments._load_id
     from shipments
+    {%- if is_incremental() %}
+    where {{ changed_since_built('shipments._load_id') }}
+    {%- endif %}
 )
 
 select * from final
