@@ -30,6 +30,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
+    Config,
     MaterializeResult,
     MetadataValue,
     Output,
@@ -174,6 +175,26 @@ def _stream_with_metadata(
         yield event
 
 
+class WeeklyBuildConfig(Config):
+    """Run configuration of the weekly dbt step (the UI's launchpad shows it)."""
+
+    full_refresh: bool = False
+    """Rebuild every incremental model from raw, for every week: needed after a
+    seed (norms, transporters, holidays) or a rule changed. A weekly run otherwise
+    recomputes only what new loads touched and the run's weeks."""
+
+
+def weekly_dbt_args(dbt_vars: dict[str, str], full_refresh: bool) -> list[str]:
+    """`dbt build` arguments of the weekly step.
+
+    A full refresh recreates the week-window models, so it must cover every week,
+    whatever the run's partitions: the vars' defaults do (dbt_project.yml).
+    """
+    if full_refresh:
+        return ["build", "--full-refresh"]
+    return ["build", "--vars", json.dumps(dbt_vars)]
+
+
 def build_dbt_assets(
     project: DbtProject, partitions_def: WeeklyPartitionsDefinition
 ) -> list[AssetsDefinition]:
@@ -191,12 +212,16 @@ def build_dbt_assets(
         pool=WAREHOUSE_POOL,
     )
     def servicenorms_weekly(
-        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: AssetExecutionContext,
+        config: WeeklyBuildConfig,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
     ) -> Iterator[Any]:
         dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
-        context.log.info(f"dbt vars {dbt_vars}")
+        args = weekly_dbt_args(dbt_vars, config.full_refresh)
+        context.log.info(f"dbt {' '.join(args)}")
         with warehouse.dbt_environment():
-            invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)
+            invocation = dbt.cli(args, context=context)
             events = list(invocation.stream())
         first = week_for_partition_key(context.partition_key_range.start)
         last = week_for_partition_key(context.partition_key_range.end)

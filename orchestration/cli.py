@@ -82,7 +82,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if now is not None and now.tzinfo is None:
         raise CliError(f"--as-of {args.as_of!r} needs a UTC offset, e.g. 2026-11-25T06:00+01:00")
     try:
-        result = run(Path(args.landing), Path(args.warehouse), week=week, now=now)
+        if args.full_refresh and week is not None:
+            raise CliError("--full-refresh rebuilds every week: leave out --week")
+        result = run(
+            Path(args.landing),
+            Path(args.warehouse),
+            week=week,
+            now=now,
+            full_refresh=args.full_refresh,
+        )
     except PipelineError as exc:
         if exc.landing is not None:
             _print_landing(exc.landing)
@@ -185,6 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--landing", required=True, help="landing directory")
     r.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
     r.add_argument("--week", help="build only this ISO week, e.g. 2026-W10")
+    r.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help=(
+            "rebuild every incremental model from raw for every week "
+            "(after a change of seeds/norms, transporters or holidays)"
+        ),
+    )
     r.add_argument(
         "--as-of",
         help=(

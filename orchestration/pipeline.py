@@ -117,7 +117,11 @@ def _failure_message(result) -> str:
 
 
 def execute_weeks(
-    settings: ServiceNormsSettings, first: date | None, last: date, now: datetime | None = None
+    settings: ServiceNormsSettings,
+    first: date | None,
+    last: date,
+    now: datetime | None = None,
+    full_refresh: bool = False,
 ):
     """Execute the weekly job in-process for the weeks [first, last].
 
@@ -136,6 +140,9 @@ def execute_weeks(
         settings = replace(settings, first_week=earliest)
     defs = build_definitions(settings)
     job = defs.resolve_job_def(WEEKLY_JOB)
+    run_config: dict = dict(QUIET_RUN_CONFIG)
+    if full_refresh:
+        run_config["ops"] = {"servicenorms_weekly": {"config": {"full_refresh": True}}}
     last_key = partition_key_for_week(last)
     # An --as-of later than the clock must still see its week as a partition.
     effective = max(now or datetime.now(UTC), datetime.now(UTC))
@@ -144,14 +151,14 @@ def execute_weeks(
             return job.execute_in_process(
                 instance=DagsterInstance.ephemeral(),
                 partition_key=last_key,
-                run_config=QUIET_RUN_CONFIG,
+                run_config=run_config,
                 raise_on_error=False,
             )
         first_key = partition_key_for_week(first or settings.first_week)
         return job.execute_in_process(
             instance=DagsterInstance.ephemeral(),
             tags=partition_range_tags(first_key, last_key),
-            run_config=QUIET_RUN_CONFIG,
+            run_config=run_config,
             raise_on_error=False,
         )
 
@@ -221,8 +228,14 @@ def run(
     warehouse: Path = DEFAULT_WAREHOUSE,
     week: date | None = None,
     now: datetime | None = None,
+    full_refresh: bool = False,
 ) -> RunResult:
-    """Land new batches, then build one week (or every finalised week), the marts, and publish."""
+    """Land new batches, then build one week (or every finalised week), the marts, and publish.
+
+    `full_refresh` rebuilds every incremental model from raw for every week (after
+    a seed or rule change); it cannot be combined with `week`."""
+    if full_refresh and week is not None:
+        raise PipelineError("a full refresh rebuilds every week: leave out the week")
     from dagster import AssetKey
 
     landing = Path(landing)
@@ -241,7 +254,7 @@ def run(
     settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
     # dbt's console log goes to stdout inside the run; the CLI prints its own summary.
     with contextlib.redirect_stdout(io.StringIO()):
-        result = execute_weeks(settings, first, last, now)
+        result = execute_weeks(settings, first, last, now, full_refresh=full_refresh)
     landed: LandingSummary | None = None
     try:
         landed = result.asset_value(AssetKey("landed_batches"))

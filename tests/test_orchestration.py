@@ -292,3 +292,18 @@ def test_batch_rejected_by_the_quarantine_policy_blocks_the_dbt_models(
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert [k.to_user_string() for k in materialized] == ["landed_batches"]
     assert marts_fingerprint(env.settings.warehouse) == before
+
+
+def test_a_full_refresh_rebuilds_every_week_from_raw_with_the_same_result(env: Env) -> None:
+    week_rows = (
+        "select * from marts.seller_week_indicators where week_start = ? order by all"
+    )
+    before = query(env.settings.warehouse, week_rows, [MEASURED_WEEK])
+    result = execute_weeks(env.settings, MEASURED_WEEK, MEASURED_WEEK, full_refresh=True)
+    assert result.success, _failure_message(result)
+    (weeks,) = query(
+        env.settings.warehouse,
+        "select count(distinct week_start) from fct_seller_week_indicator_counts",
+    )
+    assert weeks[0] >= 8  # every week with activity, not only the partition's
+    assert query(env.settings.warehouse, week_rows, [MEASURED_WEEK]) == before and before

@@ -161,3 +161,22 @@ def test_partition_settings_come_from_the_environment(
     assert s.landing == (tmp_path / "in").resolve()
     assert s.first_week == date(2026, 1, 5)
     assert s.published == (tmp_path / "published" / "servicenorms_marts.duckdb").resolve()
+
+
+def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week() -> None:
+    from orchestration.assets import weekly_dbt_args
+
+    window = {"week_start_min": "2026-03-02", "week_start_max": "2026-03-09"}
+    assert weekly_dbt_args(window, False) == [
+        "build", "--vars", '{"week_start_min": "2026-03-02", "week_start_max": "2026-03-09"}'
+    ]
+    # A full refresh recreates the week-window tables: never for one week only.
+    assert weekly_dbt_args(window, True) == ["build", "--full-refresh"]
+
+
+def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[str]) -> None:
+    from orchestration.cli import main
+
+    code = main(["run", "--landing", ".", "--week", "2026-W10", "--full-refresh"])
+    assert code != 0
+    assert "--full-refresh rebuilds every week" in capsys.readouterr().err
