@@ -53,7 +53,22 @@ where excluded.event_key is null
 {%- endmacro %}
 
 {#- The week-assignment filter of incremental weekly models: half-open window. -#}
-{% macro in_week_window(week_start_column) -%}
+{#- `weeks_after` widens the window's end for models whose week W also depends on
+    the weeks before W (six-week scores pool W-5 ... W). -#}
+{% macro in_week_window(week_start_column, weeks_after=0) -%}
     ({{ week_start_column }} >= cast('{{ var("week_start_min") }}' as date)
-     and {{ week_start_column }} < cast('{{ var("week_start_max") }}' as date))
+     and {{ week_start_column }} < {% if weeks_after == 0 %}cast('{{ var("week_start_max") }}' as date){% else %}{{ dbt.dateadd('day', 7 * weeks_after, "cast('" ~ var('week_start_max') ~ "' as date)") }}{% endif %})
+{%- endmacro %}
+
+{#- Config of a model rebuilt per week window: a weekly run deletes the window's
+    weeks and appends them again; a full refresh builds every week in the vars. -#}
+{% macro week_window_config(weeks_after=0) -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start', " ~ weeks_after ~ ") }}{% endif %}"
+    ],
+) }}
 {%- endmacro %}

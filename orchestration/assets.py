@@ -34,6 +34,7 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     Output,
+    PartitionKeyRange,
     WeeklyPartitionsDefinition,
     asset,
     asset_check,
@@ -57,7 +58,7 @@ from orchestration.outcome import (
 from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
 from orchestration.publish import publish_marts
 from orchestration.resources import WarehouseResource
-from orchestration.run_weeks import run_week_range
+from orchestration.run_weeks import run_partition_keys, run_week_range
 
 LANDED_BATCHES = AssetKey("landed_batches")
 PUBLISHED_MARTS = AssetKey("published_marts")
@@ -249,10 +250,19 @@ def build_dbt_assets(
         pool=WAREHOUSE_POOL,
     )
     def servicenorms_marts(
-        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: AssetExecutionContext,
+        config: WeeklyBuildConfig,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
     ) -> Iterator[Any]:
+        # The week-window marts rebuild the run's weeks (all weeks when the run
+        # has no partitions, e.g. the marts materialised on their own).
+        keys = run_partition_keys(context.run.tags)
+        dbt_vars = dbt_vars_for_range(PartitionKeyRange(*keys), partitions_def) if keys else {}
+        args = weekly_dbt_args(dbt_vars, config.full_refresh)
+        context.log.info(f"dbt {' '.join(args)}")
         with warehouse.dbt_environment():
-            events = list(dbt.cli(["build"], context=context).stream())
+            events = list(dbt.cli(args, context=context).stream())
         marts = [spec.key.path[-1] for spec in context.assets_def.specs]
         counts = table_row_counts(warehouse.warehouse, "marts", marts)
         extra: dict[str, dict[str, Any]] = {

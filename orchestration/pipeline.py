@@ -142,7 +142,8 @@ def execute_weeks(
     job = defs.resolve_job_def(WEEKLY_JOB)
     run_config: dict = dict(QUIET_RUN_CONFIG)
     if full_refresh:
-        run_config["ops"] = {"servicenorms_weekly": {"config": {"full_refresh": True}}}
+        refresh = {"config": {"full_refresh": True}}
+        run_config["ops"] = {"servicenorms_weekly": refresh, "servicenorms_marts": refresh}
     last_key = partition_key_for_week(last)
     # An --as-of later than the clock must still see its week as a partition.
     effective = max(now or datetime.now(UTC), datetime.now(UTC))

@@ -14,17 +14,21 @@ from dagster._core.storage.tags import (
 from orchestration.partitions import week_for_partition_key
 
 
+def run_partition_keys(tags: Mapping[str, str]) -> tuple[str, str] | None:
+    """(first, last) partition key of a run, or None for an unpartitioned run."""
+    if ASSET_PARTITION_RANGE_START_TAG in tags and ASSET_PARTITION_RANGE_END_TAG in tags:
+        return tags[ASSET_PARTITION_RANGE_START_TAG], tags[ASSET_PARTITION_RANGE_END_TAG]
+    if PARTITION_NAME_TAG in tags:
+        return tags[PARTITION_NAME_TAG], tags[PARTITION_NAME_TAG]
+    return None
+
+
 def run_week_range(tags: Mapping[str, str]) -> tuple[date, date] | None:
     """(first Monday, last Monday) of a run, or None for an unpartitioned run."""
-    if ASSET_PARTITION_RANGE_START_TAG in tags and ASSET_PARTITION_RANGE_END_TAG in tags:
-        return (
-            week_for_partition_key(tags[ASSET_PARTITION_RANGE_START_TAG]),
-            week_for_partition_key(tags[ASSET_PARTITION_RANGE_END_TAG]),
-        )
-    if PARTITION_NAME_TAG in tags:
-        week = week_for_partition_key(tags[PARTITION_NAME_TAG])
-        return week, week
-    return None
+    keys = run_partition_keys(tags)
+    if keys is None:
+        return None
+    return week_for_partition_key(keys[0]), week_for_partition_key(keys[1])
 
 
 def partition_range_tags(first_key: str, last_key: str) -> dict[str, str]:

@@ -124,7 +124,11 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
             assert rows and [r for r in weekly[table] if last in r] == rows, table
         else:
             assert weekly[table] == rows, table
-    for table in ("main.fct_seller_week_indicator_counts", "main.fct_seller_week_reviews"):
+    for table in (
+        "main.fct_seller_week_indicator_counts",
+        "main.fct_seller_week_reviews",
+        "marts.seller_week_indicators",
+    ):
         this_week = f"select * from {table} where week_start = ? order by all"
         assert _query(warehouse, this_week, last) == _query(full, this_week, last), table
     con = duckdb.connect(str(warehouse))
@@ -147,3 +151,47 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
     }
     con.close()
     assert moved_hundredth > hundredth and countries == {"BE"}
+
+
+def test_re_running_a_past_week_also_refreshes_the_six_week_scores_that_pool_it(
+    tmp_path: Path,
+) -> None:
+    """Marts rebuilt per week window: re-running week W replaces W's weekly rows and
+    the six-week scores of W ... W+5, exactly as rebuilding every week from the
+    stored weekly facts would."""
+    landing = tmp_path / "landing"
+    warehouse = tmp_path / "w.duckdb"
+    generate(landing, sellers=20, weeks=WEEKS, start_week=START, seed=5)
+    last = parse_iso_week(START) + timedelta(weeks=WEEKS - 1)
+    past = last - timedelta(weeks=3)
+    # Weeks up to `past` are built before a correction of `past` lands.
+    held = tmp_path / "held"
+    for week in range(WEEKS - 3, WEEKS):
+        hold_back_week(landing, held, iso_week_key(parse_iso_week(START) + timedelta(weeks=week)))
+    land_directory(landing, warehouse)
+    build_weeks(warehouse, None, last, full_refresh=True)
+    release_held(held, landing)
+    con = duckdb.connect(str(warehouse))
+    # Every FBR item promised in `past` turns out to be cancelled by its seller.
+    con.execute(
+        f"copy (select order_item_id, '{past}T12:00:00Z' as cancelled_at, "
+        "'SELLER' as initiated_by, 'OUT_OF_STOCK' as reason_code "
+        "from staging.stg_raw__order_items "
+        "where fulfilment_method = 'FBR' and promise_date >= ? and promise_date < ? + 7) "
+        f"to '{landing / 'cancellations' / '9999-late.csv'}' (header)",
+        [past, past],
+    )
+    con.close()
+    land_directory(landing, warehouse)
+    scores = "select * from marts.seller_six_week_scores where week_start > ? order by all"
+    before = _query(warehouse, scores, past)
+    build_weeks(warehouse, past, past)
+    after = _query(warehouse, scores, past)
+    assert after != before  # the later weeks' pools saw the corrected week
+    # The same as rebuilding every week's marts from the stored weekly facts.
+    from orchestration.dbt_runner import run_dbt
+    from orchestration.weeks import week_window_vars
+
+    run_dbt("build", "--select", "marts", warehouse=warehouse,
+            vars=week_window_vars(None, last))
+    assert _query(warehouse, scores, past) == after

@@ -1,11 +1,15 @@
+{{ week_window_config(weeks_after=5) }}
 -- Six-week performance per seller, week W and indicator (SPEC §6, §12): the
 -- pooled score over the calendar weeks W-5 ... W (sum of numerators over sum
 -- of denominators, not the mean of weekly ratios), judged against the norm
 -- version of W (CASE_ITEM_RATIO and RETURNS: the seller's week-W dynamic norm,
 -- the static one without items in W). Zero-denominator weeks still add their
--- numerators. REVIEWS repeats its week-W row.
+-- numerators. REVIEWS repeats its week-W row. Rebuilt per week window, widened
+-- by the five weeks after it whose pools include the window's weeks.
 with counts as (
     select * from {{ ref('fct_seller_week_indicator_counts') }}
+    where week_start >= {{ dbt.dateadd('day', -35, "cast('" ~ var('week_start_min') ~ "' as date)") }}
+        and week_start < {{ dbt.dateadd('day', 35, "cast('" ~ var('week_start_max') ~ "' as date)") }}
 ),
 
 platform_weeks as (
@@ -63,6 +67,7 @@ pooled_scores as (
         on dynamic_norms.seller_id = pooled.seller_id
         and dynamic_norms.week_start = pooled.week_start
     where pooled.denominator_6w > 0
+        and {{ in_week_window('pooled.week_start', 5) }}
 ),
 
 review_scores as (
@@ -77,6 +82,7 @@ review_scores as (
         norm_value
     from {{ ref('seller_week_indicators') }}
     where indicator = 'REVIEWS'
+        and {{ in_week_window('week_start', 5) }}
 ),
 
 scores as (

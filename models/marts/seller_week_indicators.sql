@@ -1,16 +1,18 @@
+{{ week_window_config() }}
 -- The weekly verdict per seller, week and indicator (SPEC §4, §5, §9): value
 -- against the norm version valid at week_start (for CASE_ITEM_RATIO and
 -- RETURNS the seller's dynamic norm), breach (with the incident floor),
 -- strike (strike-eligible, past GroeiStart, not neutralised by a NO_STRIKE
--- circumstance). A week with a zero denominator has no row.
+-- circumstance). A week with a zero denominator has no row. Rebuilt per week
+-- window, like the facts it reads.
 with counts as (
     select seller_id, week_start, indicator, numerator, denominator
     from {{ ref('fct_seller_week_indicator_counts') }}
-    where denominator > 0
+    where denominator > 0 and {{ in_week_window('week_start') }}
     union all
     select seller_id, week_start, indicator, numerator, denominator
     from {{ ref('fct_seller_week_reviews') }}
-    where denominator > 0
+    where denominator > 0 and {{ in_week_window('week_start') }}
 ),
 
 weeks as (
