@@ -258,24 +258,39 @@ def run_benchmark(
             flush=True,
         )
         results.append(result)
-    by_stage = {r.stage: r for r in results}
-    ratios = {}
-    if "floor" in by_stage and by_stage["floor"].work_s > 0:
-        floor = by_stage["floor"].work_s
-        for stage in ("dbt_full_build", "wednesday_run"):
-            if stage in by_stage:
-                ratios[f"{stage}_over_floor"] = round(by_stage[stage].work_s / floor, 2)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    measured = [{**asdict(r), "measured_at": now} for r in results]
+    target = out / f"{scale.name}.json"
+    if target.exists() and "generate" not in stages:
+        # A run of some stages on an existing work directory completes the scale's
+        # earlier results: its stages replace theirs, the others are kept.
+        earlier = json.loads(target.read_text()).get("stages", [])
+        fresh = {m["stage"] for m in measured}
+        measured = [e for e in earlier if e["stage"] not in fresh] + measured
+        measured.sort(key=lambda m: STAGES.index(m["stage"]))
     document = {
         "scale": asdict(scale),
         "last_week": iso_week_key(last_week_of(scale)),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "measured_at": now,
         "machine": machine(),
-        "stages": [asdict(r) for r in results],
-        "ratios": ratios,
+        "stages": measured,
+        "ratios": floor_ratios(measured),
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{scale.name}.json").write_text(json.dumps(document, indent=2) + "\n")
+    target.write_text(json.dumps(document, indent=2) + "\n")
     return document
+
+
+def floor_ratios(stages: list[dict]) -> dict[str, float]:
+    """Work time of the full build and of the Wednesday run over the floor's."""
+    by_stage = {s["stage"]: s for s in stages}
+    ratios: dict[str, float] = {}
+    floor = by_stage.get("floor", {}).get("work_s", 0)
+    if floor > 0:
+        for stage in ("dbt_full_build", "wednesday_run"):
+            if stage in by_stage:
+                ratios[f"{stage}_over_floor"] = round(by_stage[stage]["work_s"] / floor, 2)
+    return ratios
 
 
 def plot(results_dir: Path, png: Path) -> None:

@@ -22,3 +22,13 @@ def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None
         assert stage["startup_s"] + stage["work_s"] <= stage["wall_s"] + 0.5
     assert written["ratios"]["dbt_full_build_over_floor"] > 0
     assert written["machine"]["cpus"] >= 1
+
+    # The Wednesday run lands the week the land stage held back, and a run of
+    # some stages completes the scale's earlier results.
+    held = tmp_path / "work" / "held"
+    assert any(held.glob("*/*"))
+    merged = run_benchmark("smoke", out, tmp_path / "work", ("wednesday_run",))
+    assert not any(held.glob("*/*"))
+    assert [s["stage"] for s in merged["stages"]] == [*SMOKE_STAGES[:5], "wednesday_run",
+                                                      "marts_rebuild"]
+    assert set(merged["ratios"]) == {"dbt_full_build_over_floor", "wednesday_run_over_floor"}

@@ -24,19 +24,32 @@ touched as (
 ),
 
 {% endif -%}
+-- Both sides restricted to the touched items before the join, so a weekly run
+-- never builds a hash table over every item.
+item_shipments as (
+    select * from shipments
+    {%- if is_incremental() %}
+    where order_item_id in (select order_item_id from touched)
+    {%- endif %}
+),
+
+shipped_items as (
+    select * from items
+    {%- if is_incremental() %}
+    where order_item_id in (select order_item_id from touched)
+    {%- endif %}
+),
+
 final as (
     select
-        shipments.order_item_id,
-        items.order_id,
-        shipments.transporter_code,
-        max(greatest(shipments._load_id, coalesce(items._load_id, 0))) as _load_id
-    from shipments
+        item_shipments.order_item_id,
+        shipped_items.order_id,
+        item_shipments.transporter_code,
+        max(greatest(item_shipments._load_id, coalesce(shipped_items._load_id, 0))) as _load_id
+    from item_shipments
     -- Left: a question may point at an item whose order_items row is not landed.
-    left join items
-        on items.order_item_id = shipments.order_item_id
-    {%- if is_incremental() %}
-    where shipments.order_item_id in (select order_item_id from touched)
-    {%- endif %}
+    left join shipped_items
+        on shipped_items.order_item_id = item_shipments.order_item_id
     group by 1, 2, 3
 )
 

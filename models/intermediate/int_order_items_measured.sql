@@ -99,6 +99,10 @@ item_events as (
         on events.shipment_id = lines.shipment_id
     {%- if is_incremental() %}
     where lines.order_item_id in (select order_item_id from touched)
+        and events.shipment_id in (
+            select shipment_id from lines
+            where order_item_id in (select order_item_id from touched)
+        )
     {%- endif %}
     group by lines.order_item_id
 ),
