@@ -24,19 +24,21 @@ touched as (
 ),
 
 {% endif -%}
--- Both sides restricted to the touched items before the join, so a weekly run
--- never builds a hash table over every item.
+-- Both sides joined to the touched items first (inner joins, so the join order
+-- starts from the small touched set): a weekly run never joins the whole history.
 item_shipments as (
-    select * from shipments
+    select shipments.* from shipments
     {%- if is_incremental() %}
-    where order_item_id in (select order_item_id from touched)
+    inner join touched
+        on touched.order_item_id = shipments.order_item_id
     {%- endif %}
 ),
 
 shipped_items as (
-    select * from items
+    select items.* from items
     {%- if is_incremental() %}
-    where order_item_id in (select order_item_id from touched)
+    inner join touched
+        on touched.order_item_id = items.order_item_id
     {%- endif %}
 ),
 

@@ -47,9 +47,10 @@ touched as (
 
 {% endif -%}
 seller_items as (
-    select * from items
+    select items.* from items
     {%- if is_incremental() %}
-    where seller_id in (select seller_id from touched)
+    inner join (select distinct seller_id from touched) as touched_sellers
+        on touched_sellers.seller_id = items.seller_id
     {%- endif %}
 ),
 
