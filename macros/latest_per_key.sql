@@ -22,7 +22,7 @@ from (
     inner join (
         select distinct {{ key_columns | join(', ') }}
         from {{ relation }}
-        where _load_id > (select coalesce(max(_load_id), 0) from {{ this }})
+        where {{ changed_since_built() }}
     ) as touched
         on {% for k in key_columns %}touched.{{ k }} = landed.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
     {%- endif %}
@@ -43,5 +43,18 @@ where _version_rank = 1
     id among the staging rows a row was computed from. Rows of their inputs with
     a higher load id changed since the model was last built. -#}
 {% macro changed_since_built(load_id_column='_load_id') -%}
-    {{ load_id_column }} > (select coalesce(max(_load_id), 0) from {{ this }})
+    {{ load_id_column }} > {{ load_watermark() }}
+{%- endmacro %}
+
+{#- The highest `_load_id` of the model's table, read when the model runs and
+    inlined as a constant: a literal bound is pushed into the scans (and prunes
+    the append-ordered raw tables by their zone maps), where a scalar subquery
+    would make the filter a join evaluated after any join it guards. -#}
+{% macro load_watermark() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set result = run_query("select coalesce(max(_load_id), 0) from " ~ this) -%}
+        {{- return(result.columns[0].values()[0] | int) -}}
+    {%- else -%}
+        {{- return(0) -}}
+    {%- endif -%}
 {%- endmacro %}
