@@ -24,21 +24,19 @@ touched as (
 ),
 
 {% endif -%}
--- Both sides joined to the touched items first (inner joins, so the join order
--- starts from the small touched set): a weekly run never joins the whole history.
+-- Both sides restricted to the touched items before the join, so a weekly run
+-- never builds a hash table over every item.
 item_shipments as (
-    select shipments.* from shipments
+    select * from shipments
     {%- if is_incremental() %}
-    inner join touched
-        on touched.order_item_id = shipments.order_item_id
+    where order_item_id in (select order_item_id from touched)
     {%- endif %}
 ),
 
 shipped_items as (
-    select items.* from items
+    select * from items
     {%- if is_incremental() %}
-    inner join touched
-        on touched.order_item_id = items.order_item_id
+    where order_item_id in (select order_item_id from touched)
     {%- endif %}
 ),
 

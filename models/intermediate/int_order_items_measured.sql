@@ -57,43 +57,14 @@ touched as (
     where {{ changed_since_built('sellers._load_id') }}
 ),
 
--- Inner joins with the touched items (not IN-filters) so the join order puts the
--- small touched set first and no join runs over the whole history.
-items as (
-    select all_items.*
-    from all_items
-    inner join touched
-        on touched.order_item_id = all_items.order_item_id
-),
-
-item_line_rows as (
-    select lines.*
-    from lines
-    inner join touched
-        on touched.order_item_id = lines.order_item_id
-),
-
-item_event_rows as (
-    select events.*
-    from events
-    inner join (select distinct shipment_id from item_line_rows) as touched_shipments
-        on touched_shipments.shipment_id = events.shipment_id
-),
-
-{% else -%}
+{% endif -%}
 items as (
     select * from all_items
+    {%- if is_incremental() %}
+    where order_item_id in (select order_item_id from touched)
+    {%- endif %}
 ),
 
-item_line_rows as (
-    select * from lines
-),
-
-item_event_rows as (
-    select * from events
-),
-
-{% endif -%}
 item_lines as (
     select
         order_item_id,
@@ -101,7 +72,10 @@ item_lines as (
         max(case when has_valid_code then 1 else 0 end) = 1 as is_tracked,
         min(handed_over_at) as first_handed_over_at,
         max(_load_id) as _load_id
-    from item_line_rows
+    from lines
+    {%- if is_incremental() %}
+    where order_item_id in (select order_item_id from touched)
+    {%- endif %}
     group by order_item_id
 ),
 
@@ -109,21 +83,28 @@ item_lines as (
 -- the item's lines counts towards `_load_id`.
 item_events as (
     select
-        item_line_rows.order_item_id,
+        lines.order_item_id,
         min(
             case
-                when item_line_rows.has_valid_code
-                    and item_event_rows.event_code in (
+                when lines.has_valid_code
+                    and events.event_code in (
                         'DELIVERY_ATTEMPTED', 'DELIVERED_AT_NEIGHBOURS', 'DELIVERED_AT_CUSTOMER', 'AT_PICK_UP_POINT'
                     )
-                    then item_event_rows.event_date
+                    then events.event_date
             end
         ) as first_attempt_date,
-        max(item_event_rows._load_id) as _load_id
-    from item_line_rows
-    inner join item_event_rows
-        on item_event_rows.shipment_id = item_line_rows.shipment_id
-    group by item_line_rows.order_item_id
+        max(events._load_id) as _load_id
+    from lines
+    inner join events
+        on events.shipment_id = lines.shipment_id
+    {%- if is_incremental() %}
+    where lines.order_item_id in (select order_item_id from touched)
+        and events.shipment_id in (
+            select shipment_id from lines
+            where order_item_id in (select order_item_id from touched)
+        )
+    {%- endif %}
+    group by lines.order_item_id
 ),
 
 joined as (

@@ -47,10 +47,9 @@ touched as (
 
 {% endif -%}
 seller_items as (
-    select items.* from items
+    select * from items
     {%- if is_incremental() %}
-    inner join (select distinct seller_id from touched) as touched_sellers
-        on touched_sellers.seller_id = items.seller_id
+    where seller_id in (select seller_id from touched)
     {%- endif %}
 ),
 
