@@ -17,10 +17,11 @@ items as (
 ),
 
 {% if is_incremental() -%}
+-- Direct references, not the CTEs above: a CTE used twice is materialised whole.
 touched as (
-    select order_item_id from shipments where {{ changed_since_built() }}
+    select order_item_id from {{ ref('stg_raw__shipments') }} where {{ changed_since_built() }}
     union
-    select order_item_id from items where {{ changed_since_built() }}
+    select order_item_id from {{ ref('stg_raw__order_items') }} where {{ changed_since_built() }}
 ),
 
 {% endif -%}

@@ -4,30 +4,20 @@
 -- Incremental by order item: an item is recomputed when its own row, its
 -- seller, its cancellation, confirmation, a shipment line or a transport event
 -- of one of its lines changed since the last build (`_load_id`, the greatest
--- load id of the rows it was computed from).
+-- load id of the rows it was computed from). The large inputs are referenced
+-- directly, not through shared CTEs: a CTE used twice is materialised whole,
+-- which would copy the year's events into every weekly run.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='order_item_id',
 ) }}
-with all_items as (
-    select * from {{ ref('stg_raw__order_items') }}
-),
-
-sellers as (
+with sellers as (
     select * from {{ ref('stg_raw__sellers') }}
 ),
 
 cancellations as (
     select * from {{ ref('stg_raw__cancellations') }}
-),
-
-lines as (
-    select * from {{ ref('int_shipment_lines') }}
-),
-
-events as (
-    select * from {{ ref('stg_raw__transport_events') }}
 ),
 
 confirmations as (
@@ -36,30 +26,30 @@ confirmations as (
 
 {% if is_incremental() -%}
 touched as (
-    select order_item_id from all_items where {{ changed_since_built() }}
+    select order_item_id from {{ ref('stg_raw__order_items') }} as all_items where {{ changed_since_built() }}
     union
-    select order_item_id from cancellations where {{ changed_since_built() }}
+    select order_item_id from {{ ref('stg_raw__cancellations') }} as cancellations where {{ changed_since_built() }}
     union
-    select order_item_id from lines where {{ changed_since_built() }}
+    select order_item_id from {{ ref('int_shipment_lines') }} as lines where {{ changed_since_built() }}
     union
     select lines.order_item_id
-    from events
-    inner join lines
+    from {{ ref('stg_raw__transport_events') }} as events
+    inner join {{ ref('int_shipment_lines') }} as lines
         on lines.shipment_id = events.shipment_id
     where {{ changed_since_built('events._load_id') }}
     union
-    select order_item_id from confirmations where {{ changed_since_built() }}
+    select order_item_id from {{ ref('stg_raw__delivery_confirmations') }} as confirmations where {{ changed_since_built() }}
     union
     select all_items.order_item_id
-    from sellers
-    inner join all_items
+    from {{ ref('stg_raw__sellers') }} as sellers
+    inner join {{ ref('stg_raw__order_items') }} as all_items
         on all_items.seller_id = sellers.seller_id
     where {{ changed_since_built('sellers._load_id') }}
 ),
 
 {% endif -%}
 items as (
-    select * from all_items
+    select * from {{ ref('stg_raw__order_items') }}
     {%- if is_incremental() %}
     where order_item_id in (select order_item_id from touched)
     {%- endif %}
@@ -72,7 +62,7 @@ item_lines as (
         max(case when has_valid_code then 1 else 0 end) = 1 as is_tracked,
         min(handed_over_at) as first_handed_over_at,
         max(_load_id) as _load_id
-    from lines
+    from {{ ref('int_shipment_lines') }}
     {%- if is_incremental() %}
     where order_item_id in (select order_item_id from touched)
     {%- endif %}
@@ -94,13 +84,13 @@ item_events as (
             end
         ) as first_attempt_date,
         max(events._load_id) as _load_id
-    from lines
-    inner join events
+    from {{ ref('int_shipment_lines') }} as lines
+    inner join {{ ref('stg_raw__transport_events') }} as events
         on events.shipment_id = lines.shipment_id
     {%- if is_incremental() %}
     where lines.order_item_id in (select order_item_id from touched)
         and events.shipment_id in (
-            select shipment_id from lines
+            select shipment_id from {{ ref('int_shipment_lines') }}
             where order_item_id in (select order_item_id from touched)
         )
     {%- endif %}
