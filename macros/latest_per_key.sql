@@ -30,8 +30,9 @@ from (
 where _version_rank = 1
 {%- endmacro %}
 
-{#- Config of a staging model: incremental by natural key (see latest_per_key). -#}
-{% macro staging_config(key_columns) -%}
+{#- Config of a model incremental by key: staging (see latest_per_key) and the
+    intermediate models that recompute only changed keys (changed_since_built). -#}
+{% macro keyed_incremental_config(key_columns) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',

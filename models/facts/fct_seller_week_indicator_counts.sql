@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start') }}{% endif %}"
-        ],
-    )
-}}
+{{ week_window_config() }}
 -- Numerator and denominator per seller, week and indicator (all weekly
 -- indicators but REVIEWS), after EXCLUDE_EVENTS circumstances (SPEC §4, §8).
 -- Each indicator's events carry the date its circumstances are matched on.

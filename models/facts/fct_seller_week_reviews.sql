@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start') }}{% endif %}"
-        ],
-    )
-}}
+{{ week_window_config() }}
 -- REVIEWS per seller and week (SPEC §4, §12): the reviews submitted in the
 -- three calendar months up to the end of the week (local dates in
 -- [end - 3 months, end), end = week_start + 7 days); with fewer than 5 there,

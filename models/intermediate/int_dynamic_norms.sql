@@ -8,15 +8,7 @@
 -- change these ratios. Rebuilt per week window [week_start_min, week_start_max),
 -- like the weekly facts: only the window's seller-weeks and the months before
 -- them are read.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start') }}{% endif %}"
-        ],
-    )
-}}
+{{ week_window_config() }}
 {%- set window_max = "cast('" ~ var('week_start_max') ~ "' as date)" %}
 {#- The calendar months whose ratios the window's weeks use: from the month
     before the first week's month up to (not including) the month of the window's end. -#}

@@ -1,13 +1,10 @@
 -- Which transporters each order item was shipped with, and the item's order: an
 -- item-based event matches a transporter-scoped circumstance when any of its
 -- shipment lines used that transporter; a review (order-based) when any line of
--- any item of its order did (SPEC §12); `order_id` is NULL for an item not landed. Incremental by order item: an item is
--- recomputed when its staging row or one of its shipment lines changed.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='order_item_id',
-) }}
+-- any item of its order did (SPEC §12); `order_id` is NULL for an item not
+-- landed. Incremental by order item: an item is recomputed when its staging
+-- row or one of its shipment lines changed.
+{{ keyed_incremental_config('order_item_id') }}
 with shipments as (
     select * from {{ ref('stg_raw__shipments') }}
 ),

@@ -7,11 +7,7 @@
 -- load id of the rows it was computed from). The large inputs are referenced
 -- directly, not through shared CTEs: a CTE used twice is materialised whole,
 -- which would copy the year's events into every weekly run.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='order_item_id',
-) }}
+{{ keyed_incremental_config('order_item_id') }}
 with sellers as (
     select * from {{ ref('stg_raw__sellers') }}
 ),

@@ -9,11 +9,7 @@
 -- yet): a change after the 100th order cannot move it. `_load_id` is the
 -- greatest load id of the seller's row and of its items up to the 100th order,
 -- so it does not move when only later items change.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='seller_id',
-) }}
+{{ keyed_incremental_config('seller_id') }}
 with sellers as (
     select * from {{ ref('stg_raw__sellers') }}
 ),

@@ -1,4 +1,4 @@
-{{ staging_config(['case_id']) }}
+{{ keyed_incremental_config(['case_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'customer_questions'), ['case_id']) }}
 ),

@@ -1,4 +1,4 @@
-{{ staging_config(['order_item_id']) }}
+{{ keyed_incremental_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'delivery_confirmations'), ['order_item_id']) }}
 ),

@@ -1,4 +1,4 @@
-{{ staging_config(['response_id']) }}
+{{ keyed_incremental_config(['response_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'nps_responses'), ['response_id']) }}
 ),

@@ -1,4 +1,4 @@
-{{ staging_config(['order_item_id']) }}
+{{ keyed_incremental_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'order_items'), ['order_item_id']) }}
 ),

@@ -1,4 +1,4 @@
-{{ staging_config(['call_id']) }}
+{{ keyed_incremental_config(['call_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'phone_calls'), ['call_id']) }}
 ),

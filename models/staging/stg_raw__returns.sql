@@ -1,4 +1,4 @@
-{{ staging_config(['return_id']) }}
+{{ keyed_incremental_config(['return_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'returns'), ['return_id']) }}
 ),

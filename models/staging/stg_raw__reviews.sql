@@ -1,4 +1,4 @@
-{{ staging_config(['review_id']) }}
+{{ keyed_incremental_config(['review_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'reviews'), ['review_id']) }}
 ),

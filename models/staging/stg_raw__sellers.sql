@@ -1,4 +1,4 @@
-{{ staging_config(['seller_id']) }}
+{{ keyed_incremental_config(['seller_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'sellers'), ['seller_id']) }}
 ),

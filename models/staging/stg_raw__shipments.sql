@@ -1,4 +1,4 @@
-{{ staging_config(['shipment_id', 'order_item_id']) }}
+{{ keyed_incremental_config(['shipment_id', 'order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'shipments'), ['shipment_id', 'order_item_id']) }}
 ),

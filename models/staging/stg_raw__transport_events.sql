@@ -1,4 +1,4 @@
-{{ staging_config(['shipment_id', 'event_code', 'event_at']) }}
+{{ keyed_incremental_config(['shipment_id', 'event_code', 'event_at']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'transport_events'), ['shipment_id', 'event_code', 'event_at']) }}
 ),
