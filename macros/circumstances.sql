@@ -67,6 +67,7 @@ where excluded.event_key is null
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
+    meta={'week_window_weeks_after': weeks_after},
     pre_hook=[
         "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start', " ~ weeks_after ~ ") }}{% endif %}"
     ],

@@ -59,6 +59,7 @@ from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
 from orchestration.publish import publish_marts
 from orchestration.resources import WarehouseResource
 from orchestration.run_weeks import run_partition_keys, run_week_range
+from orchestration.tested_rows import keyed_model_watermarks
 
 LANDED_BATCHES = AssetKey("landed_batches")
 PUBLISHED_MARTS = AssetKey("published_marts")
@@ -185,15 +186,22 @@ class WeeklyBuildConfig(Config):
     recomputes only what new loads touched and the run's weeks."""
 
 
-def weekly_dbt_args(dbt_vars: dict[str, str], full_refresh: bool) -> list[str]:
+def weekly_dbt_args(
+    dbt_vars: Mapping[str, Any], full_refresh: bool, tested_since: Mapping[str, int] | None = None
+) -> list[str]:
     """`dbt build` arguments of the weekly step.
 
     A full refresh recreates the week-window models, so it must cover every week,
-    whatever the run's partitions: the vars' defaults do (dbt_project.yml).
+    whatever the run's partitions: the vars' defaults do (dbt_project.yml), and
+    its tests read every row. Otherwise the tests of the keyed incremental models
+    read the rows above `tested_since` (orchestration.tested_rows).
     """
     if full_refresh:
         return ["build", "--full-refresh"]
-    return ["build", "--vars", json.dumps(dbt_vars)]
+    build_vars = dict(dbt_vars)
+    if tested_since:
+        build_vars["tested_since_load_id"] = dict(tested_since)
+    return ["build", "--vars", json.dumps(build_vars, sort_keys=True)]
 
 
 def build_dbt_assets(
@@ -219,7 +227,8 @@ def build_dbt_assets(
         warehouse: WarehouseResource,
     ) -> Iterator[Any]:
         dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
-        args = weekly_dbt_args(dbt_vars, config.full_refresh)
+        tested_since = keyed_model_watermarks(warehouse.warehouse, manifest)
+        args = weekly_dbt_args(dbt_vars, config.full_refresh, tested_since)
         context.log.info(f"dbt {' '.join(args)}")
         with warehouse.dbt_environment():
             invocation = dbt.cli(args, context=context)

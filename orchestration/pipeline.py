@@ -19,6 +19,7 @@ import duckdb
 
 from orchestration.dbt_runner import PROJECT_DIR, run_dbt
 from orchestration.landing import LandingError, LandingSummary
+from orchestration.tested_rows import keyed_model_watermarks
 from orchestration.weeks import iso_week_key, last_finalised_week, week_start_of, week_window_vars
 
 # Dagster is imported only when a run starts: `servicenorms --help` and
@@ -64,8 +65,17 @@ class RunResult:
 def build_weeks(
     warehouse: Path, first_week: date | None, last_week: date, full_refresh: bool = False
 ) -> None:
-    """dbt alone: seed reference data and build every model for [first_week, last_week]."""
+    """dbt alone: seed reference data and build every model for [first_week, last_week].
+
+    Like the weekly job, a build that is not a full refresh tests only the rows
+    it wrote (orchestration.tested_rows).
+    """
     extra = ["--full-refresh"] if full_refresh else []
+    build_vars: dict = dict(week_window_vars(first_week, last_week))
+    if not full_refresh:
+        tested_since = keyed_model_watermarks(warehouse)
+        if tested_since:
+            build_vars["tested_since_load_id"] = tested_since
     run_dbt("seed", *extra, warehouse=warehouse)
     run_dbt(
         "build",
@@ -73,7 +83,7 @@ def build_weeks(
         "resource_type:seed",
         *extra,
         warehouse=warehouse,
-        vars=week_window_vars(first_week, last_week),
+        vars=build_vars,
     )
 
 

@@ -3,6 +3,7 @@ schedule asks for the right week, the blocking check names batch and rule."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -168,10 +169,17 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week() -> No
 
     window = {"week_start_min": "2026-03-02", "week_start_max": "2026-03-09"}
     assert weekly_dbt_args(window, False) == [
-        "build", "--vars", '{"week_start_min": "2026-03-02", "week_start_max": "2026-03-09"}'
+        "build", "--vars", '{"week_start_max": "2026-03-09", "week_start_min": "2026-03-02"}'
     ]
     # A full refresh recreates the week-window tables: never for one week only.
     assert weekly_dbt_args(window, True) == ["build", "--full-refresh"]
+    # The keyed models' watermarks before the run narrow its tests to what it wrote;
+    # a full refresh tests every row.
+    since = {"stg_raw__order_items": 41}
+    assert json.loads(weekly_dbt_args(window, False, since)[2]) == {
+        **window, "tested_since_load_id": since
+    }
+    assert weekly_dbt_args(window, True, since) == ["build", "--full-refresh"]
 
 
 def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[str]) -> None:

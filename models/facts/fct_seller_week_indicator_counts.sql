@@ -4,33 +4,16 @@
 -- Each indicator's events carry the date its circumstances are matched on.
 -- Rows with a zero denominator are kept: their numerator events still count
 -- in the six-week pools. Rebuilt per week window [week_start_min, week_start_max).
-with items as (
-    select * from {{ ref('int_order_items_measured') }}
-),
-
-questions as (
-    select * from {{ ref('int_customer_questions_sla') }}
-),
-
-lines as (
-    select * from {{ ref('int_shipment_lines') }}
-),
-
-calls as (
-    select * from {{ ref('int_phone_calls_office_hours') }}
-),
-
-returns as (
-    select * from {{ ref('int_returns') }}
-),
-
-fulfilment_events as (
+-- The inputs are referenced in each event CTE, not through shared import CTEs:
+-- a CTE used more than once is materialised whole, which would copy every
+-- measured item of the history into each weekly run.
+with fulfilment_events as (
     select
         order_item_id as event_key, seller_id, country, promise_week as week_start,
         promise_date as match_date, order_item_id as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         case when is_delivered_on_time then 1 else 0 end as numerator, 1 as denominator
-    from items
+    from {{ ref('int_order_items_measured') }} as items
     where fulfilment_method = 'FBR'
         and shipping_method = 'OWN'
         and not is_cancelled
@@ -44,7 +27,7 @@ handover_events as (
         latest_handover_date as match_date, order_item_id as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         case when is_handed_over_on_time then 1 else 0 end as numerator, 1 as denominator
-    from items
+    from {{ ref('int_order_items_measured') }} as items
     where fulfilment_method = 'FBR'
         and shipping_method = 'VVB'
         and not is_cancelled
@@ -60,7 +43,7 @@ cancellation_denominator_events as (
         ordered_date as match_date, order_item_id as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         0 as numerator, 1 as denominator
-    from items
+    from {{ ref('int_order_items_measured') }} as items
     where fulfilment_method = 'FBR'
         and {{ in_week_window('ordered_week') }}
 ),
@@ -71,7 +54,7 @@ cancellation_numerator_events as (
         cancelled_date as match_date, order_item_id as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         1 as numerator, 0 as denominator
-    from items
+    from {{ ref('int_order_items_measured') }} as items
     where fulfilment_method = 'FBR'
         and is_counted_cancellation
         and {{ in_week_window('cancelled_week') }}
@@ -83,7 +66,7 @@ response_time_events as (
         created_date as match_date, order_item_id as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         case when response_status = 'ON_TIME' then 1 else 0 end as numerator, 1 as denominator
-    from questions
+    from {{ ref('int_customer_questions_sla') }} as questions
     where response_status <> 'PENDING'
         and {{ in_week_window('created_week') }}
 ),
@@ -97,8 +80,8 @@ track_and_trace_events as (
         cast(null as {{ dbt.type_string() }}) as link_id,
         lines.transporter_code as line_transporter_code,
         case when lines.has_valid_code then 1 else 0 end as numerator, 1 as denominator
-    from lines
-    inner join items
+    from {{ ref('int_shipment_lines') }} as lines
+    inner join {{ ref('int_order_items_measured') }} as items
         on items.order_item_id = lines.order_item_id
     where lines.parcel_type = 'PARCEL'
         and items.fulfilment_method = 'FBR'
@@ -112,7 +95,7 @@ phone_events as (
         cast(null as {{ dbt.type_string() }}) as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         case when answered then 1 else 0 end as numerator, 1 as denominator
-    from calls
+    from {{ ref('int_phone_calls_office_hours') }} as calls
     where {{ in_week_window('started_week') }}
 ),
 
@@ -124,7 +107,7 @@ all_item_events as (
         ordered_date as match_date, order_item_id as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         0 as numerator, 1 as denominator
-    from items
+    from {{ ref('int_order_items_measured') }} as items
     where {{ in_week_window('ordered_week') }}
 ),
 
@@ -134,7 +117,7 @@ question_events as (
         created_date as match_date, order_item_id as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         1 as numerator, 0 as denominator
-    from questions
+    from {{ ref('int_customer_questions_sla') }} as questions
     where {{ in_week_window('created_week') }}
 ),
 
@@ -144,7 +127,7 @@ return_events as (
         registered_date as match_date, order_item_id as link_id,
         cast(null as {{ dbt.type_string() }}) as line_transporter_code,
         1 as numerator, 0 as denominator
-    from returns
+    from {{ ref('int_returns') }} as returns
     where {{ in_week_window('registered_week') }}
 ),
 

@@ -7,22 +7,15 @@
 -- contributes the static norm. CASE_ITEM_RATIO is capped. Circumstances never
 -- change these ratios. Rebuilt per week window [week_start_min, week_start_max),
 -- like the weekly facts: only the window's seller-weeks and the months before
--- them are read.
+-- them are read. The measured items are referenced where used, not through one
+-- import CTE, which would be materialised whole.
 {{ week_window_config() }}
 {%- set window_max = "cast('" ~ var('week_start_max') ~ "' as date)" %}
 {#- The calendar months whose ratios the window's weeks use: from the month
     before the first week's month up to (not including) the month of the window's end. -#}
 {%- set months_from = dbt.dateadd('month', -1, dbt.date_trunc('month', "cast('" ~ var('week_start_min') ~ "' as date)")) %}
 {%- set months_to = dbt.date_trunc('month', window_max) %}
-with items as (
-    select * from {{ ref('int_order_items_measured') }}
-),
-
-questions as (
-    select * from {{ ref('int_customer_questions_sla') }}
-),
-
-returns as (
+with returns as (
     select returns.*
     from {{ ref('stg_raw__returns') }} as returns
     inner join {{ ref('int_sellers') }} as sellers
@@ -40,7 +33,7 @@ group_month_items as (
         product_group,
         {{ dbt.date_trunc('month', 'ordered_date') }} as month_start,
         count(*) as items
-    from items
+    from {{ ref('int_order_items_measured') }} as items
     where ordered_date >= {{ months_from }}
         and ordered_date < {{ months_to }}
     group by 1, 2
@@ -51,8 +44,8 @@ group_month_questions as (
         items.product_group,
         {{ dbt.date_trunc('month', 'questions.created_date') }} as month_start,
         count(*) as questions
-    from questions
-    inner join items
+    from {{ ref('int_customer_questions_sla') }} as questions
+    inner join {{ ref('int_order_items_measured') }} as items
         on items.order_item_id = questions.order_item_id
     where questions.created_date >= {{ months_from }}
         and questions.created_date < {{ months_to }}
@@ -65,7 +58,7 @@ group_month_returns as (
         {{ dbt.date_trunc('month', 'returns.registered_date') }} as month_start,
         count(*) as returns
     from returns
-    inner join items
+    inner join {{ ref('int_order_items_measured') }} as items
         on items.order_item_id = returns.order_item_id
     where returns.registered_date >= {{ months_from }}
         and returns.registered_date < {{ months_to }}
@@ -93,7 +86,7 @@ seller_week_groups as (
         ordered_week as week_start,
         product_group,
         count(*) as items
-    from items
+    from {{ ref('int_order_items_measured') }} as items
     where {{ in_week_window('ordered_week') }}
     group by 1, 2, 3
 ),

@@ -1,0 +1,62 @@
+"""What a weekly run's data tests read: the rows the run wrote.
+
+The models incremental by key (`keyed_incremental_config`, delete+insert on the
+natural key) give every row they rewrite a `_load_id` above the table's highest
+`_load_id` before the run. Read those watermarks before `dbt build` and pass
+them as the var `tested_since_load_id`; `macros/tested_rows.sql` then tests only
+the rows above them. A full refresh, or a model without a table yet, is tested
+whole.
+"""
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from orchestration.dbt_runner import PROJECT_DIR
+
+MANIFEST_PATH = PROJECT_DIR / "target" / "manifest.json"
+
+
+def keyed_incremental_models(manifest_path: Path) -> dict[str, tuple[str, str]]:
+    """{model name: (schema, table)} of the models incremental by key (none
+    without a manifest: then every test reads every row)."""
+    if not Path(manifest_path).exists():
+        return {}
+    manifest = json.loads(Path(manifest_path).read_text())
+    return {
+        node["name"]: (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") == "incremental"
+        and node["config"].get("incremental_strategy") == "delete+insert"
+    }
+
+
+def keyed_model_watermarks(
+    warehouse: Path, manifest_path: Path = MANIFEST_PATH
+) -> dict[str, int]:
+    """{model name: highest `_load_id`} of the keyed incremental tables that exist."""
+    models = keyed_incremental_models(manifest_path)
+    if not Path(warehouse).exists() or not models:
+        return {}
+    # Not read-only: dbt run in this process may still hold the file open, and
+    # DuckDB refuses a second connection with a different configuration.
+    con = duckdb.connect(str(warehouse))
+    try:
+        present = {
+            (schema, table)
+            for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables()"
+            ).fetchall()
+        }
+        watermarks = {}
+        for name, (schema, table) in sorted(models.items()):
+            if (schema, table) in present:
+                value = con.execute(
+                    f'select coalesce(max(_load_id), 0) from "{schema}"."{table}"'
+                ).fetchone()[0]
+                watermarks[name] = int(value)
+        return watermarks
+    finally:
+        con.close()
