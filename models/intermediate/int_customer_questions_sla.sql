@@ -6,8 +6,16 @@
 -- Counting starts at created_at (or the window's opening, if later); the part
 -- left over after the creation day runs from the opening of the next counting
 -- day. A deadline that uses up a day's window ends at that window's end.
+--
+-- Incremental by question: recomputed when the question or its seller changed
+-- (the calendar and the norms are seeds: a change there needs a full refresh).
+{{ keyed_incremental_config('case_id') }}
 with questions as (
     select * from {{ ref('stg_raw__customer_questions') }}
+    {%- if is_incremental() %}
+    where {{ changed_since_built() }}
+        or seller_id in (select seller_id from {{ ref('int_sellers') }} where {{ changed_since_built() }})
+    {%- endif %}
 ),
 
 sellers as (
@@ -39,7 +47,8 @@ with_sla as (
         {{ iso_week_start('questions.created_date') }} as created_week,
         questions.first_response_at,
         questions.first_response_at_local,
-        norms.sla
+        norms.sla,
+        greatest(questions._load_id, sellers._load_id) as _load_id
     from questions
     inner join sellers
         on sellers.seller_id = questions.seller_id
@@ -111,7 +120,8 @@ final as (
                     then 'ON_TIME' else 'LATE' end
             when deadlines.deadline_local < weeks.measurement_cutoff_local then 'LATE'
             else 'PENDING'
-        end as response_status
+        end as response_status,
+        deadlines._load_id
     from deadlines
     inner join weeks
         on weeks.week_start = deadlines.created_week

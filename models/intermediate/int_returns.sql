@@ -1,6 +1,12 @@
 -- Returns of landed sellers, attributed to the seller on the return row.
+-- Incremental by return: recomputed when the return or its seller changed.
+{{ keyed_incremental_config('return_id') }}
 with returns as (
     select * from {{ ref('stg_raw__returns') }}
+    {%- if is_incremental() %}
+    where {{ changed_since_built() }}
+        or seller_id in (select seller_id from {{ ref('int_sellers') }} where {{ changed_since_built() }})
+    {%- endif %}
 ),
 
 sellers as (
@@ -16,7 +22,8 @@ final as (
         returns.registered_at,
         returns.registered_date,
         {{ iso_week_start('returns.registered_date') }} as registered_week,
-        returns.quantity
+        returns.quantity,
+        greatest(returns._load_id, sellers._load_id) as _load_id
     from returns
     inner join sellers
         on sellers.seller_id = returns.seller_id
