@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # dbt needs a manifest before the orchestrator or the tests can load the project.
+# A full parse (a few seconds): a partial parse saved by an older checkout can
+# miss macros added since.
 parse: install
-	$(BIN)/dbt parse --quiet --project-dir . --profiles-dir profiles
+	$(BIN)/dbt parse --quiet --no-partial-parse --project-dir . --profiles-dir profiles
 
 demo: install
 	rm -rf $(DEMO_LANDING)
