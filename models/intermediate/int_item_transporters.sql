@@ -5,16 +5,10 @@
 -- landed. Incremental by order item: an item is recomputed when its staging
 -- row or one of its shipment lines changed.
 {{ keyed_incremental_config('order_item_id') }}
-with shipments as (
-    select * from {{ ref('stg_raw__shipments') }}
-),
-
-items as (
-    select * from {{ ref('stg_raw__order_items') }}
-),
-
+-- The inputs are referenced directly, not through import CTEs: a CTE used
+-- twice is materialised whole, and each input is read by two CTEs here.
+with
 {% if is_incremental() -%}
--- Direct references, not the CTEs above: a CTE used twice is materialised whole.
 touched as (
     select order_item_id from {{ ref('stg_raw__shipments') }} where {{ changed_since_built() }}
     union
@@ -25,14 +19,14 @@ touched as (
 -- Both sides restricted to the touched items before the join, so a weekly run
 -- never builds a hash table over every item.
 item_shipments as (
-    select * from shipments
+    select * from {{ ref('stg_raw__shipments') }}
     {%- if is_incremental() %}
     where order_item_id in (select order_item_id from touched)
     {%- endif %}
 ),
 
 shipped_items as (
-    select * from items
+    select * from {{ ref('stg_raw__order_items') }}
     {%- if is_incremental() %}
     where order_item_id in (select order_item_id from touched)
     {%- endif %}
