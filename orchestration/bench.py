@@ -60,6 +60,8 @@ class StageResult:
     work_s: float
     rows: int
     rows_per_s: float | None
+    # The Wednesday run's own steps (landing, dbt steps, publish), in seconds.
+    steps: dict[str, float] | None = None
 
 
 def last_week_of(scale: Scale) -> date:
@@ -117,6 +119,7 @@ def release_held(held: Path, landing: Path) -> int:
 def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
     """Run one stage in this process; return start-up seconds, work seconds and rows."""
     t0 = time.perf_counter()
+    steps = None
     landing = workdir / "landing"
     warehouse = workdir / "warehouse.duckdb"
     last = last_week_of(scale)
@@ -176,7 +179,7 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         t1 = time.perf_counter()
         # The week's files arrive; the run lands, validates and builds them.
         release_held(workdir / "held", landing)
-        run(landing, warehouse, week=last)
+        steps = run(landing, warehouse, week=last).step_seconds
         rows = _count_rows(warehouse, "marts.seller_week_indicators")
     elif stage == "marts_rebuild":
         from orchestration.dbt_runner import run_dbt
@@ -188,7 +191,7 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
     else:
         raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
     t2 = time.perf_counter()
-    return {"startup_s": t1 - t0, "work_s": t2 - t1, "rows": rows}
+    return {"startup_s": t1 - t0, "work_s": t2 - t1, "rows": rows, "steps": steps}
 
 
 # --------------------------------------------------------------------------- parent side
@@ -224,6 +227,7 @@ def measure_stage(stage: str, scale: Scale, workdir: Path) -> StageResult:
         work_s=round(child["work_s"], 2),
         rows=child["rows"],
         rows_per_s=round(child["rows"] / child["work_s"]) if child["work_s"] > 0 else None,
+        steps=child.get("steps"),
     )
 
 

@@ -112,6 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{w.temporary_closures:>8} {w.final_warnings:>8} {w.definitive_closures:>7}"
         )
     print(f"published marts (read-only copy for BI tools and analysts): {result.published}")
+    if result.step_seconds:
+        print("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.step_seconds.items()))
     print(
         "query them: python -c \"import duckdb; print(duckdb.connect("
         f"'{result.published}', read_only=True).sql('select * from marts.platform_week_summary'))\""

@@ -60,6 +60,8 @@ class RunResult:
     weeks_built: tuple[str, str] | None
     summary: list[WeekSummary] = field(default_factory=list)
     published: Path | None = None
+    # Seconds per step of the run (landing, the dbt steps, publishing), in run order.
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def build_weeks(
@@ -279,4 +281,14 @@ def run(
         (iso_week_key(first) if first else "first", iso_week_key(last)),
         summary,
         settings.published,
+        step_seconds(result),
     )
+
+
+def step_seconds(result) -> dict[str, float]:
+    """Duration of every successful step of a Dagster run, in the order they finished."""
+    return {
+        event.step_key: round(event.event_specific_data.duration_ms / 1000, 1)
+        for event in result.all_events
+        if event.event_type_value == "STEP_SUCCESS" and event.step_key
+    }

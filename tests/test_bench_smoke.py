@@ -32,3 +32,9 @@ def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None
     assert [s["stage"] for s in merged["stages"]] == [*SMOKE_STAGES[:5], "wednesday_run",
                                                       "marts_rebuild"]
     assert set(merged["ratios"]) == {"dbt_full_build_over_floor", "wednesday_run_over_floor"}
+    # The Wednesday run reports its own steps; the other stages have none.
+    wednesday = {s["stage"]: s for s in merged["stages"]}["wednesday_run"]
+    steps = set(wednesday["steps"])
+    assert {"landed_batches", "servicenorms_weekly", "servicenorms_marts"} <= steps
+    assert all(seconds >= 0 for seconds in wednesday["steps"].values())
+    assert stages["floor"]["steps"] is None

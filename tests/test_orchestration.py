@@ -149,6 +149,10 @@ def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_th
     assert "sellers/zz-2026-10-01.csv: 1 accepted, 0 quarantined" in out and "landing:" in out
     assert "built weeks 2026-W42..2026-W42" in out
     assert any(line.startswith("2026-W42 ") for line in out.splitlines())
+    # How long each step took: landing, the two dbt steps, publishing.
+    (steps,) = [line for line in out.splitlines() if line.startswith("steps: ")]
+    for step in ("landed_batches", "servicenorms_weekly", "servicenorms_marts", "published_marts"):
+        assert f"{step} " in steps, steps
     # SPEC §10 example 1, through the whole pipeline.
     assert fulfilment_of_known_seller(env.settings.warehouse) == (37, 40, True, False)
     # Only the week asked for was computed by the incremental facts.
