@@ -64,11 +64,12 @@ def test_keyed_model_tests_read_the_rows_above_the_watermark(built: Path) -> Non
     with pytest.raises(DbtError, match="unique_stg_raw__order_items_order_item_id"):
         _test(built, "stg_raw__order_items", {})
     # and a duplicate among the rows the run wrote fails the weekly test.
-    _execute(built, "delete from staging.stg_raw__order_items where order_item_id = "
-                    "(select min(order_item_id) from staging.stg_raw__order_items)")
     _execute(built, "insert into staging.stg_raw__order_items "
                     "(select * replace (_load_id + 1000 as _load_id) "
-                    "from staging.stg_raw__order_items order by order_item_id desc limit 1)")
+                    "from staging.stg_raw__order_items order by order_item_id desc limit 2)")
+    _execute(built, "update staging.stg_raw__order_items set order_item_id = "
+                    "(select max(order_item_id) from staging.stg_raw__order_items) "
+                    f"where _load_id > {watermark}")
     with pytest.raises(DbtError, match="unique_stg_raw__order_items_order_item_id"):
         _test(built, "stg_raw__order_items", since)
 
