@@ -252,7 +252,14 @@ def run_benchmark(
     if workdir.exists() and "generate" in stages:
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    results = []
+    target = out / f"{scale.name}.json"
+    # A run of some stages on an existing work directory completes the scale's
+    # earlier results: its stages replace theirs, the others are kept.
+    earlier = []
+    if target.exists() and "generate" not in stages:
+        earlier = json.loads(target.read_text()).get("stages", [])
+    measured: list[dict] = []
+    document: dict = {}
     for stage in stages:
         result = measure_stage(stage, scale, workdir)
         print(
@@ -261,26 +268,28 @@ def run_benchmark(
             f"work {result.work_s:8.1f}s  rows {result.rows:>12,}",
             flush=True,
         )
-        results.append(result)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    measured = [{**asdict(r), "measured_at": now} for r in results]
-    target = out / f"{scale.name}.json"
-    if target.exists() and "generate" not in stages:
-        # A run of some stages on an existing work directory completes the scale's
-        # earlier results: its stages replace theirs, the others are kept.
-        earlier = json.loads(target.read_text()).get("stages", [])
-        fresh = {m["stage"] for m in measured}
-        measured = [e for e in earlier if e["stage"] not in fresh] + measured
-        measured.sort(key=lambda m: STAGES.index(m["stage"]))
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        measured.append({**asdict(result), "measured_at": now})
+        # Written after every stage: a later stage that fails keeps the earlier ones.
+        document = _write_results(scale, target, earlier, measured, now)
+    return document
+
+
+def _write_results(
+    scale: Scale, target: Path, earlier: list[dict], measured: list[dict], now: str
+) -> dict:
+    fresh = {m["stage"] for m in measured}
+    stages = [e for e in earlier if e["stage"] not in fresh] + measured
+    stages.sort(key=lambda m: STAGES.index(m["stage"]))
     document = {
         "scale": asdict(scale),
         "last_week": iso_week_key(last_week_of(scale)),
         "measured_at": now,
         "machine": machine(),
-        "stages": measured,
-        "ratios": floor_ratios(measured),
+        "stages": stages,
+        "ratios": floor_ratios(stages),
     }
-    out.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(document, indent=2) + "\n")
     return document
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from orchestration.bench import run_benchmark
 
 SMOKE_STAGES = ("generate", "land", "validate", "dbt_full_build", "floor", "marts_rebuild")
@@ -38,3 +40,11 @@ def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None
     assert {"landed_batches", "servicenorms_weekly", "servicenorms_marts"} <= steps
     assert all(seconds >= 0 for seconds in wednesday["steps"].values())
     assert stages["floor"]["steps"] is None
+
+
+def test_a_failing_stage_keeps_the_stages_measured_before_it(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    with pytest.raises(RuntimeError, match="stage no_such_stage failed"):
+        run_benchmark("smoke", out, tmp_path / "work", ("generate", "no_such_stage"))
+    written = json.loads((out / "smoke.json").read_text())
+    assert [s["stage"] for s in written["stages"]] == ["generate"]
