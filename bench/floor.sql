@@ -3,22 +3,27 @@
 -- One hand-written DuckDB script, straight from the raw landing tables and the
 -- reference seeds, for every week (docs/SPEC.md §3-§5, §7 GroeiStart, §8, §12).
 -- It creates schema `floor` and the table `floor.seller_week_indicators`.
--- Intermediate results are TEMP tables: run the whole script in one connection.
+-- Intermediate results are tables of schema `floor_work` (dropped at the end):
+-- stored compressed in the database file, where TEMP tables spilled uncompressed
+-- and needed more than 60 GB of temporary disk at marketplace scale.
 
 SET TimeZone = 'UTC';
 CREATE SCHEMA IF NOT EXISTS floor;
+DROP SCHEMA IF EXISTS floor_work CASCADE;
+CREATE SCHEMA floor_work;
+USE floor_work;
 
 -- ---------------------------------------------------------------------------
 -- Latest row per natural key: the file whose relative path sorts last, then the
 -- last row in that file. Rows of sellers that were never landed are ignored.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE f_sellers AS
+CREATE OR REPLACE TABLE f_sellers AS
 SELECT seller_id, country
 FROM raw.sellers
 QUALIFY row_number() OVER (
     PARTITION BY seller_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1;
 
-CREATE OR REPLACE TEMP TABLE f_items AS
+CREATE OR REPLACE TABLE f_items AS
 SELECT i.order_item_id, i.order_id, i.seller_id, s.country, i.ordered_at,
        CAST(timezone('Europe/Amsterdam', i.ordered_at) AS DATE) AS ordered_date,
        i.product_group, i.fulfilment_method, i.shipping_method, i.time_frame_type,
@@ -31,13 +36,13 @@ FROM (
 ) i
 JOIN f_sellers s USING (seller_id);
 
-CREATE OR REPLACE TEMP TABLE f_cancel AS
+CREATE OR REPLACE TABLE f_cancel AS
 SELECT order_item_id, cancelled_at, initiated_by
 FROM raw.cancellations
 QUALIFY row_number() OVER (
     PARTITION BY order_item_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1;
 
-CREATE OR REPLACE TEMP TABLE f_confirm AS
+CREATE OR REPLACE TABLE f_confirm AS
 SELECT order_item_id, answer
 FROM raw.delivery_confirmations
 QUALIFY row_number() OVER (
@@ -54,7 +59,7 @@ SET VARIABLE floor_tnt_re = (
     WHERE tnt_pattern IS NOT NULL AND tnt_pattern <> ''
 );
 
-CREATE OR REPLACE TEMP TABLE f_lines AS
+CREATE OR REPLACE TABLE f_lines AS
 WITH l AS (
     SELECT l.shipment_id, l.order_item_id, l.shipped_at, l.transporter_code, l.parcel_type,
            l.handed_over_at,
@@ -70,7 +75,7 @@ FROM l
 LEFT JOIN reference.transporters t USING (transporter_code);
 
 -- First delivery attempt per shipment (the natural key is the whole event).
-CREATE OR REPLACE TEMP TABLE f_attempt AS
+CREATE OR REPLACE TABLE f_attempt AS
 SELECT shipment_id, min(event_at) AS first_attempt
 FROM raw.transport_events
 WHERE event_code IN ('DELIVERY_ATTEMPTED', 'DELIVERED_AT_NEIGHBOURS',
@@ -79,7 +84,7 @@ GROUP BY shipment_id;
 
 -- Per item: tracked, first attempt over tracked lines only, earliest handover over
 -- all lines.
-CREATE OR REPLACE TEMP TABLE f_item_ship AS
+CREATE OR REPLACE TABLE f_item_ship AS
 SELECT l.order_item_id,
        bool_or(l.tracked_line) AS tracked,
        min(CASE WHEN l.tracked_line THEN a.first_attempt END) AS first_attempt,
@@ -88,7 +93,7 @@ FROM f_lines l
 LEFT JOIN f_attempt a USING (shipment_id)
 GROUP BY l.order_item_id;
 
-CREATE OR REPLACE TEMP TABLE f_questions AS
+CREATE OR REPLACE TABLE f_questions AS
 SELECT q.case_id, q.seller_id, s.country, q.order_item_id, q.created_at, q.first_response_at,
        timezone('Europe/Amsterdam', q.created_at) AS created_local,
        CAST(timezone('Europe/Amsterdam', q.created_at) AS DATE) AS created_date
@@ -99,7 +104,7 @@ FROM (
 ) q
 JOIN f_sellers s USING (seller_id);
 
-CREATE OR REPLACE TEMP TABLE f_returns AS
+CREATE OR REPLACE TABLE f_returns AS
 SELECT r.return_id, r.seller_id, s.country, r.order_item_id,
        CAST(timezone('Europe/Amsterdam', r.registered_at) AS DATE) AS registered_date
 FROM (
@@ -109,7 +114,7 @@ FROM (
 ) r
 JOIN f_sellers s USING (seller_id);
 
-CREATE OR REPLACE TEMP TABLE f_calls AS
+CREATE OR REPLACE TABLE f_calls AS
 SELECT c.seller_id, s.country, c.answered,
        timezone('Europe/Amsterdam', c.started_at) AS started_local
 FROM (
@@ -119,7 +124,7 @@ FROM (
 ) c
 JOIN f_sellers s USING (seller_id);
 
-CREATE OR REPLACE TEMP TABLE f_reviews AS
+CREATE OR REPLACE TABLE f_reviews AS
 SELECT r.seller_id, s.country, r.order_id, r.grade,
        CAST(timezone('Europe/Amsterdam', r.submitted_at) AS DATE) AS submitted_date
 FROM (
@@ -133,7 +138,7 @@ JOIN f_sellers s USING (seller_id);
 -- Mitigating circumstances: latest row per id, withdrawn rows retract, the
 -- indicator list split on '|', trimmed, upper-cased, ALL = the nine weekly ones.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE f_circ AS
+CREATE OR REPLACE TABLE f_circ AS
 WITH latest AS (
     SELECT * FROM raw.mitigating_circumstances
     QUALIFY row_number() OVER (
@@ -156,7 +161,7 @@ JOIN (VALUES ('FULFILMENT'), ('HANDOVER'), ('CANCELLATIONS'), ('RESPONSE_TIME'),
 -- RESPONSE_TIME deadlines (local wall-clock). Counting days: Monday-Friday that
 -- are not a holiday of the seller's country.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE f_workdays AS
+CREATE OR REPLACE TABLE f_workdays AS
 WITH bounds AS (
     SELECT min(created_date) - 1 AS lo, max(created_date) + 60 AS hi FROM f_questions
 ), days AS (
@@ -170,7 +175,7 @@ WHERE isodow(d.day) <= 5
   AND NOT EXISTS (SELECT 1 FROM reference.public_holidays h
                   WHERE h.country = c.country AND h.holiday_date = d.day);
 
-CREATE OR REPLACE TEMP TABLE f_question_status AS
+CREATE OR REPLACE TABLE f_question_status AS
 WITH q AS (
     SELECT q.*,
            CAST(date_trunc('week', q.created_date) AS DATE) AS week_start,
@@ -295,20 +300,20 @@ FROM f_items i
 CROSS JOIN (VALUES ('CASE_ITEM_RATIO'), ('RETURNS')) ind(indicator);
 
 -- One row per country ('ALL' expanded) so that every match is an equi-join.
-CREATE OR REPLACE TEMP TABLE f_excl AS
+CREATE OR REPLACE TABLE f_excl AS
 SELECT DISTINCT e.indicator, e.starts_on, e.ends_on, e.scope, e.transporter_code, c.country
 FROM f_circ e
 JOIN (SELECT DISTINCT country FROM f_sellers) c ON e.country IN ('ALL', c.country)
 WHERE e.effect = 'EXCLUDE_EVENTS';
 
 -- Transporter-scoped exclusions, resolved to the items with a line of that transporter.
-CREATE OR REPLACE TEMP TABLE f_excl_items AS
+CREATE OR REPLACE TABLE f_excl_items AS
 SELECT DISTINCT e.indicator, e.starts_on, e.ends_on, e.country, l.order_item_id
 FROM f_excl e
 JOIN f_lines l ON l.transporter_code = e.transporter_code
 WHERE e.scope <> 'PLATFORM' AND e.indicator NOT IN ('TRACK_AND_TRACE', 'PHONE_AVAILABILITY');
 
-CREATE OR REPLACE TEMP TABLE f_counts AS
+CREATE OR REPLACE TABLE f_counts AS
 SELECT ev.seller_id, ev.indicator,
        CAST(date_trunc('week', ev.match_date) AS DATE) AS week_start,
        CAST(sum(ev.num) AS BIGINT) AS numerator,
@@ -330,20 +335,20 @@ HAVING sum(ev.den) > 0;
 -- REVIEWS: excluded reviews removed, then per week the 3-calendar-month window
 -- [end - 3 months, end), falling back to all reviews before `end` below 5.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE f_excl_orders AS
+CREATE OR REPLACE TABLE f_excl_orders AS
 SELECT DISTINCT x.starts_on, x.ends_on, x.country, i.order_id
 FROM f_excl_items x
 JOIN f_items i USING (order_item_id)
 WHERE x.indicator = 'REVIEWS';
 
-CREATE OR REPLACE TEMP TABLE f_last_week AS
+CREATE OR REPLACE TABLE f_last_week AS
 SELECT max(w) AS last_week FROM (
     SELECT max(week_start) AS w FROM f_counts
     UNION ALL
     SELECT CAST(date_trunc('week', max(submitted_date)) AS DATE) FROM f_reviews
 );
 
-CREATE OR REPLACE TEMP TABLE f_review_days AS
+CREATE OR REPLACE TABLE f_review_days AS
 WITH kept AS (
     SELECT r.*
     FROM f_reviews r
@@ -362,7 +367,7 @@ SELECT seller_id, day,
        sum(sm) OVER (PARTITION BY seller_id ORDER BY day) AS cum_sum
 FROM daily;
 
-CREATE OR REPLACE TEMP TABLE f_review_rows AS
+CREATE OR REPLACE TABLE f_review_rows AS
 WITH weeks AS (
     SELECT seller_id,
            CAST(unnest(generate_series(
@@ -394,7 +399,7 @@ WHERE cnt_end > 0;
 -- seller's item shares of the week, the previous month's ratio (static norm for
 -- a group without items that month), capped at 0.15 for CASE_ITEM_RATIO.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE f_group_ratio AS
+CREATE OR REPLACE TABLE f_group_ratio AS
 WITH items_m AS (
     SELECT product_group, CAST(date_trunc('month', ordered_date) AS DATE) AS month, count(*) AS n_items
     FROM f_items GROUP BY ALL
@@ -412,7 +417,7 @@ UNION ALL
 SELECT 'RETURNS', m.product_group, m.month, coalesce(r.n, 0) / m.n_items
 FROM items_m m LEFT JOIN r_m r USING (product_group, month);
 
-CREATE OR REPLACE TEMP TABLE f_dyn_norm AS
+CREATE OR REPLACE TABLE f_dyn_norm AS
 WITH shares AS (
     SELECT seller_id, CAST(date_trunc('week', ordered_date) AS DATE) AS week_start,
            product_group, count(*) AS n
@@ -437,7 +442,7 @@ GROUP BY ALL;
 -- ---------------------------------------------------------------------------
 -- GroeiStart: the week of each seller's 100th distinct order.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE f_groeistart AS
+CREATE OR REPLACE TABLE f_groeistart AS
 SELECT seller_id, CAST(date_trunc('week', CAST(timezone('Europe/Amsterdam', first_at) AS DATE)) AS DATE) AS gs_week
 FROM (SELECT seller_id, order_id, min(ordered_at) AS first_at FROM f_items GROUP BY ALL)
 QUALIFY row_number() OVER (PARTITION BY seller_id ORDER BY first_at, order_id) = 100;
@@ -494,3 +499,6 @@ SELECT seller_id, week_start,
        neutralised
 FROM judged
 ORDER BY seller_id, week_start, indicator;
+
+USE main;
+DROP SCHEMA floor_work CASCADE;
