@@ -10,8 +10,10 @@ of its numbers).
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 
@@ -31,16 +33,33 @@ NORM_TOLERANCE = 1e-9
 EXAMPLES = 5
 
 
-def run_floor(warehouse_path: str | Path) -> float:
-    """Build `floor.seller_week_indicators` in the warehouse; return the seconds it took."""
-    sql = FLOOR_SQL.read_text()
+def floor_statements(sql: str) -> list[str]:
+    """The script's statements (it has no `;` inside literals or comments mid-line)."""
+    parts = re.split(r";[ \t]*(?:--[^\n]*)?\n", sql + "\n")
+    return [p.strip() for p in parts if _without_comments(p).strip()]
+
+
+def _without_comments(statement: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in statement.splitlines())
+
+
+def run_floor(warehouse_path: str | Path, log: TextIO | None = None) -> float:
+    """Build `floor.seller_week_indicators` in the warehouse; return the seconds it took.
+
+    Statements run one by one on one connection; with `log`, each one's seconds
+    are written to it (the floor's own profile)."""
     con = duckdb.connect(str(warehouse_path))
     try:
         # The same memory bound as the pipeline, so the two are compared fairly.
         limit = os.environ.get("SERVICENORMS_MEMORY_LIMIT", "8GB").replace("'", "")
         con.execute(f"set memory_limit = '{limit}'")
         started = time.perf_counter()
-        con.execute(sql)
+        for statement in floor_statements(FLOOR_SQL.read_text()):
+            began = time.perf_counter()
+            con.execute(statement)
+            if log is not None:
+                head = " ".join(_without_comments(statement).split())[:70]
+                print(f"floor {time.perf_counter() - began:8.1f}s  {head}", file=log, flush=True)
         return time.perf_counter() - started
     finally:
         con.close()

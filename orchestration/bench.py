@@ -170,7 +170,7 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         from bench.floor import run_floor
 
         t1 = time.perf_counter()
-        run_floor(warehouse)
+        run_floor(warehouse, log=sys.stderr)
         rows = _count_raw_rows(warehouse)
     elif stage == "wednesday_run":
         from orchestration.definitions import build_definitions  # noqa: F401  (start-up cost)
