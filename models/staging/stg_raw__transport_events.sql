@@ -1,6 +1,27 @@
 {{ keyed_incremental_config(['shipment_id', 'event_code', 'event_at']) }}
+-- The natural key is the whole row: every landed version of a key is the same
+-- event, so the latest version (macro latest_per_key) differs from the others
+-- only in its load. A group by key gives the same rows without ranking every
+-- landed event (the largest raw table); `_load_id`, the incremental watermark,
+-- is the latest load that carried the event.
 with latest as (
-    {{ latest_per_key(source('raw', 'transport_events'), ['shipment_id', 'event_code', 'event_at']) }}
+    select
+        landed.shipment_id,
+        landed.event_code,
+        landed.event_at,
+        max(landed._load_id) as _load_id
+    from {{ source('raw', 'transport_events') }} as landed
+    {%- if is_incremental() %}
+    inner join (
+        select distinct shipment_id, event_code, event_at
+        from {{ source('raw', 'transport_events') }}
+        where {{ changed_since_built() }}
+    ) as touched
+        on touched.shipment_id = landed.shipment_id
+        and touched.event_code = landed.event_code
+        and touched.event_at = landed.event_at
+    {%- endif %}
+    group by landed.shipment_id, landed.event_code, landed.event_at
 ),
 
 final as (
@@ -9,7 +30,6 @@ final as (
         event_code,
         event_at,
         {{ local_date('event_at') }} as event_date,
-        -- the incremental watermark (macro latest_per_key)
         _load_id
     from latest
 )
