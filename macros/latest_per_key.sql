@@ -18,6 +18,14 @@ from (
             order by landed._source_file desc, landed._row_number desc
         ) as _version_rank
     from {{ relation }} as landed
+    {{- join_touched_keys(relation, key_columns) }}
+) as ranked
+where _version_rank = 1
+{%- endmacro %}
+
+{#- In an incremental build, keeps only the rows of `relation` (aliased `landed`)
+    whose key has a version landed since the model was last built. -#}
+{% macro join_touched_keys(relation, key_columns) -%}
     {%- if is_incremental() %}
     inner join (
         select distinct {{ key_columns | join(', ') }}
@@ -26,8 +34,6 @@ from (
     ) as touched
         on {% for k in key_columns %}touched.{{ k }} = landed.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
     {%- endif %}
-) as ranked
-where _version_rank = 1
 {%- endmacro %}
 
 {#- Config of a model incremental by key: staging (see latest_per_key) and the

@@ -11,16 +11,7 @@ with latest as (
         landed.event_at,
         max(landed._load_id) as _load_id
     from {{ source('raw', 'transport_events') }} as landed
-    {%- if is_incremental() %}
-    inner join (
-        select distinct shipment_id, event_code, event_at
-        from {{ source('raw', 'transport_events') }}
-        where {{ changed_since_built() }}
-    ) as touched
-        on touched.shipment_id = landed.shipment_id
-        and touched.event_code = landed.event_code
-        and touched.event_at = landed.event_at
-    {%- endif %}
+    {{- join_touched_keys(source('raw', 'transport_events'), ['shipment_id', 'event_code', 'event_at']) }}
     group by landed.shipment_id, landed.event_code, landed.event_at
 ),
 
