@@ -364,15 +364,15 @@ class Lander:
             reason = f"already on record as batch {seen[0]} ({seen[1]})"
             return BatchResult(entity.name, rel, "SKIPPED", load_id=seen[0], reason=reason)
 
-        stage = f"_landing_stage_{entity.name}"
+        checked = f"_landing_checked_{entity.name}"
         load_id = self._next_load_id()
         try:
             # Reading happens before the transaction: a failed read must not abort it.
-            rejection = self._stage_file(entity, path, rel, stage)
+            rejection = self._read_checked(entity, path, rel, checked)
             self.con.execute("begin transaction")
             try:
                 if rejection is None:
-                    result = self._split_rows(entity, stage, rel, load_id)
+                    result = self._split_rows(entity, checked, rel, load_id)
                 else:
                     result = BatchResult(
                         entity.name, rel, "REJECTED", load_id=load_id, reason=rejection
@@ -403,18 +403,43 @@ class Lander:
                 self.con.execute("rollback")
                 raise
         finally:
-            self.con.execute(f"drop table if exists {stage}")
+            self.con.execute(f"drop table if exists {checked}")
         return result
 
-    def _stage_file(self, entity: Entity, path: Path, rel: str, stage: str) -> str | None:
-        """Read the file into a temp table; return the rejection reason, or None."""
+    def _read_checked(self, entity: Entity, path: Path, rel: str, checked: str) -> str | None:
+        """Read the file once into a temp table of its contract columns, each row
+        with its position in the file and the contract rules it breaks (NULL when
+        none); return the rejection reason of an unreadable file, or None.
+
+        One pass: the file is read, numbered and checked by a single statement
+        (landing is the largest copy of a weekly run; every extra copy of a file
+        costs as much as the read itself).
+        """
         kind = path.suffix.lower()[1:]
         if path.stat().st_size == 0:
             return f"{rel}: file is empty (no header, no rows)"
+        reader = _reader_sql(path)
         try:
+            # The columns come from the file's metadata (Parquet) or header (CSV).
+            described = self.con.execute(f"describe select * from {reader}").fetchall()
+            present = [r[0] for r in described]
+            missing = [c for c in entity.column_names if c not in present]
+            if missing:
+                return (
+                    f"{rel}: missing contract column(s) {', '.join(missing)} "
+                    f"for entity {entity.name} (found: {', '.join(present)})"
+                )
+            typed_of = {c.name: f"try_cast({_q(c.name)} as {c.type})" for c in entity.columns}
+            rules: list[tuple[str, str]] = []
+            for col in entity.columns:
+                rules += _violation_sql(col, _q(col.name))
+            rules += _conditional_rules(entity, typed_of)
+            reasons = ", ".join(f"case when {cond} then {_lit(msg)} end" for cond, msg in rules)
+            columns = ", ".join(_q(c.name) for c in entity.columns)
             self.con.execute(
-                f"create or replace temp table {stage} as "
-                f"select *, row_number() over () as __row_number from {_reader_sql(path)}"
+                f"create or replace temp table {checked} as "
+                f"select {columns}, row_number() over () as __row_number, "
+                f"nullif(concat_ws('; ', {reasons}), '') as __reason from {reader}"
             )
         except duckdb.Error as exc:
             message = _read_error(exc)
@@ -423,59 +448,40 @@ class Lander:
                 if where:
                     message = f"{where}: not valid UTF-8 (rule: CSV text must be UTF-8); {message}"
             return f"{rel}: file cannot be read as {kind}: {message}"
-        present = [r[0] for r in self.con.execute(f"describe {stage}").fetchall()]
-        missing = [c for c in entity.column_names if c not in present]
-        if missing:
-            found = ", ".join(p for p in present if p != "__row_number")
-            return (
-                f"{rel}: missing contract column(s) {', '.join(missing)} "
-                f"for entity {entity.name} (found: {found})"
-            )
         return None
 
-    def _split_rows(self, entity: Entity, stage: str, rel: str, load_id: int) -> BatchResult:
-        typed_of = {c.name: f"try_cast({_q(c.name)} as {c.type})" for c in entity.columns}
-        rules: list[tuple[str, str]] = []
-        for col in entity.columns:
-            rules += _violation_sql(col, _q(col.name))
-        rules += _conditional_rules(entity, typed_of)
-        reason_parts = ", ".join(f"case when {cond} then {_lit(msg)} end" for cond, msg in rules)
-        reason_expr = f"concat_ws('; ', {reason_parts})"
-        checked = f"_landing_checked_{entity.name}"
-        self.con.execute(
-            f"create or replace temp table {checked} as select *, "
-            f"nullif({reason_expr}, '') as __reason from {stage}"
+    def _split_rows(self, entity: Entity, checked: str, rel: str, load_id: int) -> BatchResult:
+        """Append the checked rows to `raw.<entity>` or its quarantine.
+
+        No ORDER BY: a scan of the temp table returns its rows in insertion
+        order (DuckDB preserves insertion order), i.e. in file order."""
+        total, bad = self.con.execute(f"select count(*), count(__reason) from {checked}").fetchone()
+        if bad and self.max_quarantine_share < 1.0:
+            top = self.con.execute(
+                f"select rule, count(*) from {checked}, "
+                "unnest(string_split(__reason, '; ')) as t(rule) "
+                "group by rule order by count(*) desc, rule limit 3"
+            ).fetchall()
+            rejection = quarantine_rejection(rel, total, bad, top, self.max_quarantine_share)
+            if rejection is not None:
+                # Rejected whole: no row goes to raw or quarantine; the bytes are kept.
+                return BatchResult(entity.name, rel, "REJECTED", load_id=load_id, reason=rejection)
+        typed_cols = ", ".join(
+            f"try_cast({_q(c.name)} as {c.type}) as {_q(c.name)}" for c in entity.columns
         )
-        try:
-            total, bad = self.con.execute(
-                f"select count(*), count(__reason) from {checked}"
-            ).fetchone()
-            if bad and self.max_quarantine_share < 1.0:
-                top = self.con.execute(
-                    f"select rule, count(*) from {checked}, "
-                    "unnest(string_split(__reason, '; ')) as t(rule) "
-                    "group by rule order by count(*) desc, rule limit 3"
-                ).fetchall()
-                rejection = quarantine_rejection(rel, total, bad, top, self.max_quarantine_share)
-                if rejection is not None:
-                    # Rejected whole: no row goes to raw or quarantine; the bytes are kept.
-                    return BatchResult(
-                        entity.name, rel, "REJECTED", load_id=load_id, reason=rejection
-                    )
-            typed_cols = ", ".join(f"{typed_of[c.name]} as {_q(c.name)}" for c in entity.columns)
-            self.con.execute(
-                f"insert into raw.{entity.name} select {typed_cols}, "
-                f"{load_id}, now(), {_lit(rel)}, __row_number "
-                f"from {checked} where __reason is null order by __row_number"
-            )
+        # A file without quarantined rows (nearly all of them) skips the filter.
+        accepted = "" if bad == 0 else " where __reason is null"
+        self.con.execute(
+            f"insert into raw.{entity.name} select {typed_cols}, "
+            f"{load_id}, now(), {_lit(rel)}, __row_number from {checked}{accepted}"
+        )
+        if bad:
             text_cols = ", ".join(f"cast({_q(c.name)} as varchar)" for c in entity.columns)
             self.con.execute(
                 f"insert into raw.{entity.name}__quarantine select {text_cols}, "
                 f"{load_id}, {_lit(rel)}, __row_number, __reason, now() "
-                f"from {checked} where __reason is not null order by __row_number"
+                f"from {checked} where __reason is not null"
             )
-        finally:
-            self.con.execute(f"drop table if exists {checked}")
         return BatchResult(
             entity.name,
             rel,
