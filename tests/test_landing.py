@@ -87,6 +87,65 @@ def test_same_content_under_another_name_is_not_loaded_again(tmp_path: Path, lan
     assert counts(warehouse)["phone_calls"] == 2
 
 
+def test_same_content_twice_in_one_run_lands_once(tmp_path: Path, landing: Path) -> None:
+    write(landing / "phone_calls" / "2026-W10b.csv", CALLS_CSV)  # sorts after 2026-W10.csv
+    summary = land_directory(landing, tmp_path / "w.duckdb")
+    by_file = {b.source_file: b for b in summary.batches}
+    first, copy = by_file["phone_calls/2026-W10.csv"], by_file["phone_calls/2026-W10b.csv"]
+    assert (first.status, copy.status) == ("LOADED", "SKIPPED")
+    assert copy.load_id == first.load_id and f"batch {first.load_id} (LOADED)" in copy.reason
+    assert counts(tmp_path / "w.duckdb")["phone_calls"] == 2
+
+
+def _landed_state(warehouse: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(warehouse))
+    try:
+        state = {
+            "_batches": con.execute(
+                "select * exclude (loaded_at) from raw._batches order by load_id"
+            ).fetchall()
+        }
+        for e in ENTITIES:
+            for table in (e, f"{e}__quarantine"):
+                stamp = "_loaded_at" if table == e else "_quarantined_at"
+                state[table] = con.execute(
+                    f"select * exclude ({stamp}) from raw.{table} order by all"
+                ).fetchall()
+        return state
+    finally:
+        con.close()
+
+
+def test_concurrent_landing_gives_what_one_worker_gives(
+    tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entities land concurrently; load ids follow the path order all the same."""
+    write(landing / "phone_calls" / "2026-W11.csv", CALLS_CSV.replace("PC1", "PC3"))
+    write(landing / "phone_calls" / "2026-W12.csv", "call_id,seller_id,started_at,answered\n")
+    write(landing / "reviews" / "2026-W11.parquet", b"not parquet")
+    write(landing / "returns" / "2026-W11.csv", "return_id\nR1\n")
+    write(
+        landing / "cancellations" / "2026-W11.csv",
+        "order_item_id,cancelled_at,initiated_by,reason_code\n"
+        "OI1,2026-03-02T10:00:00+00:00,NOBODY,X\nOI2,2026-03-02T10:00:00+00:00,SELLER,X\n",
+    )
+    states = {}
+    for workers in ("1", "2", "4"):
+        monkeypatch.setenv("SERVICENORMS_LANDING_WORKERS", workers)
+        warehouse = tmp_path / f"w{workers}.duckdb"
+        summary = land_directory(landing, warehouse)
+        assert [b.source_file for b in summary.batches] == [
+            p.relative_to(landing).as_posix() for _, p in discover_files(landing)
+        ]
+        states[workers] = _landed_state(warehouse)
+    assert states["2"] == states["1"] and states["4"] == states["1"]
+    ids = [(row[0], row[2]) for row in states["1"]["_batches"]]
+    assert ids == sorted(ids, key=lambda r: r[1]) and [i for i, _ in ids] == list(
+        range(1, len(ids) + 1)
+    )
+    assert states["1"]["cancellations__quarantine"]  # the NOBODY row
+
+
 def test_rows_are_stamped_with_load_metadata(tmp_path: Path, landing: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
     land_directory(landing, warehouse)
