@@ -51,44 +51,47 @@ items as (
     {%- endif %}
 ),
 
-item_lines as (
+-- The transport events per shipment first (a shipment has several events, an
+-- item usually one shipment line): its first delivery attempt and the greatest
+-- `_load_id` of its events.
+shipment_events as (
     select
-        order_item_id,
-        count(*) as shipment_lines,
-        max(case when has_valid_code then 1 else 0 end) = 1 as is_tracked,
-        min(handed_over_at) as first_handed_over_at,
-        max(_load_id) as _load_id
-    from {{ ref('int_shipment_lines') }}
-    {%- if is_incremental() %}
-    where order_item_id in (select order_item_id from touched)
-    {%- endif %}
-    group by order_item_id
-),
-
--- The first delivery attempt over the item's tracked lines only; every event of
--- the item's lines counts towards `_load_id`.
-item_events as (
-    select
-        lines.order_item_id,
+        shipment_id,
         min(
             case
-                when lines.has_valid_code
-                    and events.event_code in (
-                        'DELIVERY_ATTEMPTED', 'DELIVERED_AT_NEIGHBOURS', 'DELIVERED_AT_CUSTOMER', 'AT_PICK_UP_POINT'
-                    )
-                    then events.event_date
+                when event_code in (
+                    'DELIVERY_ATTEMPTED', 'DELIVERED_AT_NEIGHBOURS', 'DELIVERED_AT_CUSTOMER', 'AT_PICK_UP_POINT'
+                )
+                    then event_date
             end
         ) as first_attempt_date,
-        max(events._load_id) as _load_id
+        max(_load_id) as _load_id
+    from {{ ref('stg_raw__transport_events') }}
+    {%- if is_incremental() %}
+    where shipment_id in (
+        select shipment_id from {{ ref('int_shipment_lines') }}
+        where order_item_id in (select order_item_id from touched)
+    )
+    {%- endif %}
+    group by shipment_id
+),
+
+-- Per item over its shipment lines: the first delivery attempt over its tracked
+-- lines only; every event of any of its lines counts towards `_load_id`.
+item_lines as (
+    select
+        lines.order_item_id,
+        count(*) as shipment_lines,
+        max(case when lines.has_valid_code then 1 else 0 end) = 1 as is_tracked,
+        min(lines.handed_over_at) as first_handed_over_at,
+        min(case when lines.has_valid_code then shipment_events.first_attempt_date end) as first_attempt_date,
+        max(lines._load_id) as _load_id,
+        max(shipment_events._load_id) as events_load_id
     from {{ ref('int_shipment_lines') }} as lines
-    inner join {{ ref('stg_raw__transport_events') }} as events
-        on events.shipment_id = lines.shipment_id
+    left join shipment_events
+        on shipment_events.shipment_id = lines.shipment_id
     {%- if is_incremental() %}
     where lines.order_item_id in (select order_item_id from touched)
-        and events.shipment_id in (
-            select shipment_id from {{ ref('int_shipment_lines') }}
-            where order_item_id in (select order_item_id from touched)
-        )
     {%- endif %}
     group by lines.order_item_id
 ),
@@ -117,7 +120,7 @@ joined as (
         cancellations.initiated_by as cancellation_initiated_by,
         coalesce(item_lines.shipment_lines, 0) as shipment_lines,
         coalesce(item_lines.is_tracked, false) as is_tracked,
-        item_events.first_attempt_date,
+        item_lines.first_attempt_date,
         confirmations.answer as confirmation_answer,
         item_lines.first_handed_over_at,
         greatest(
@@ -125,7 +128,7 @@ joined as (
             sellers._load_id,
             coalesce(cancellations._load_id, 0),
             coalesce(item_lines._load_id, 0),
-            coalesce(item_events._load_id, 0),
+            coalesce(item_lines.events_load_id, 0),
             coalesce(confirmations._load_id, 0)
         ) as _load_id
     from items
@@ -135,8 +138,6 @@ joined as (
         on cancellations.order_item_id = items.order_item_id
     left join item_lines
         on item_lines.order_item_id = items.order_item_id
-    left join item_events
-        on item_events.order_item_id = items.order_item_id
     left join confirmations
         on confirmations.order_item_id = items.order_item_id
 ),
