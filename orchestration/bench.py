@@ -295,15 +295,27 @@ def _write_results(
 
 
 def floor_ratios(stages: list[dict]) -> dict[str, float]:
-    """Work time of the full build and of the Wednesday run over the floor's."""
+    """Work time of the full build and of the Wednesday run over the floor's.
+
+    Only for stages measured on the same day as the floor: a ratio across runs
+    on different days (possibly different machines) would compare machines."""
     by_stage = {s["stage"]: s for s in stages}
     ratios: dict[str, float] = {}
-    floor = by_stage.get("floor", {}).get("work_s", 0)
-    if floor > 0:
+    floor = by_stage.get("floor", {})
+    if floor.get("work_s", 0) > 0:
         for stage in ("dbt_full_build", "wednesday_run"):
-            if stage in by_stage:
-                ratios[f"{stage}_over_floor"] = round(by_stage[stage]["work_s"] / floor, 2)
+            if stage in by_stage and _same_day(by_stage[stage], floor):
+                ratios[f"{stage}_over_floor"] = round(
+                    by_stage[stage]["work_s"] / floor["work_s"], 2
+                )
     return ratios
+
+
+def _same_day(a: dict, b: dict) -> bool:
+    """Both stages measured on the same (UTC) day; a stage without a date is this run's."""
+    day_a = (a.get("measured_at") or "")[:10]
+    day_b = (b.get("measured_at") or "")[:10]
+    return not day_a or not day_b or day_a == day_b
 
 
 def plot(results_dir: Path, png: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.bench import run_benchmark
+from orchestration.bench import floor_ratios, run_benchmark
 
 SMOKE_STAGES = ("generate", "land", "validate", "dbt_full_build", "floor", "marts_rebuild")
 
@@ -48,3 +48,13 @@ def test_a_failing_stage_keeps_the_stages_measured_before_it(tmp_path: Path) -> 
         run_benchmark("smoke", out, tmp_path / "work", ("generate", "no_such_stage"))
     written = json.loads((out / "smoke.json").read_text())
     assert [s["stage"] for s in written["stages"]] == ["generate"]
+
+
+def test_floor_ratios_compare_stages_of_the_same_day_only() -> None:
+    def stage(name: str, work_s: float, day: str) -> dict:
+        return {"stage": name, "work_s": work_s, "measured_at": f"{day}T10:00:00+00:00"}
+
+    same_day = [stage("floor", 100.0, "2026-12-01"), stage("dbt_full_build", 250.0, "2026-12-01")]
+    assert floor_ratios(same_day) == {"dbt_full_build_over_floor": 2.5}
+    other_day = [stage("floor", 100.0, "2026-11-23"), stage("dbt_full_build", 250.0, "2026-12-01")]
+    assert floor_ratios(other_day) == {}
