@@ -311,8 +311,9 @@ class Lander:
         same whatever order the work finishes in. The entities' files then land
         concurrently, one entity per worker (`SERVICENORMS_LANDING_WORKERS`,
         default 2): entities write disjoint tables, and inside an entity the files
-        land one by one in path order. Inserting one file keeps one core busy, so
-        a second worker doubles the rate on two cores.
+        land one by one in path order. Inserting one file keeps one core busy
+        (DuckDB compresses on the inserting thread), so a second worker keeps the
+        second core busy.
         """
         files = discover_files(self.landing)
         with ThreadPoolExecutor(self.workers) as pool:
@@ -327,7 +328,7 @@ class Lander:
         batches: list[BatchResult | None] = [None] * len(files)
         first_in_run: dict[tuple[str, str], int] = {}
         repeats: list[tuple[int, int]] = []  # (position, position of the same file earlier)
-        queues: dict[str, list[tuple[int, Path, int]]] = {}
+        queues: dict[str, list[tuple[int, Path, int, str]]] = {}  # pos, path, load id, hash
         for pos, ((entity, path), digest) in enumerate(zip(files, digests, strict=True)):
             rel = path.resolve().relative_to(self.landing).as_posix()
             if (entity, digest) in known:
