@@ -217,13 +217,24 @@ def _invalid_utf8_location(path: Path) -> str | None:
     return None
 
 
+def _typed(col: Column, source_expr: str) -> str:
+    """`source_expr` (the column as read from the file) cast to the contract type."""
+    return f"try_cast({source_expr} as {col.type})"
+
+
+def _skipped(entity: str, rel: str, load_id: int, status: str) -> BatchResult:
+    """A file whose content is already on record as batch `load_id`."""
+    reason = f"already on record as batch {load_id} ({status})"
+    return BatchResult(entity, rel, "SKIPPED", load_id=load_id, reason=reason)
+
+
 def _violation_sql(col: Column, source_expr: str) -> list[tuple[str, str]]:
     """(condition, message) pairs: the row breaks `col`'s contract when condition is true.
 
     `source_expr` is the column as read from the file; the typed value is
     `try_cast(source_expr as type)`.
     """
-    typed = f"try_cast({source_expr} as {col.type})"
+    typed = _typed(col, source_expr)
     rules: list[tuple[str, str]] = []
     rules.append(
         (
@@ -327,19 +338,18 @@ class Lander:
         next_id = self._next_load_id()
         batches: list[BatchResult | None] = [None] * len(files)
         first_in_run: dict[tuple[str, str], int] = {}
-        repeats: list[tuple[int, int]] = []  # (position, position of the same file earlier)
-        queues: dict[str, list[tuple[int, Path, int, str]]] = {}  # pos, path, load id, hash
+        # (position, its path relative to the landing root, position of the same file earlier)
+        repeats: list[tuple[int, str, int]] = []
+        queues: dict[str, list[tuple[int, Path, str, int, str]]] = {}  # pos, path, rel, id, hash
         for pos, ((entity, path), digest) in enumerate(zip(files, digests, strict=True)):
-            rel = path.resolve().relative_to(self.landing).as_posix()
+            rel = self._relative(path)
             if (entity, digest) in known:
-                load_id, status = known[(entity, digest)]
-                reason = f"already on record as batch {load_id} ({status})"
-                batches[pos] = BatchResult(entity, rel, "SKIPPED", load_id=load_id, reason=reason)
+                batches[pos] = _skipped(entity, rel, *known[(entity, digest)])
             elif (entity, digest) in first_in_run:
-                repeats.append((pos, first_in_run[(entity, digest)]))
+                repeats.append((pos, rel, first_in_run[(entity, digest)]))
             else:
                 first_in_run[(entity, digest)] = pos
-                queues.setdefault(entity, []).append((pos, path, next_id, digest))
+                queues.setdefault(entity, []).append((pos, path, rel, next_id, digest))
                 next_id += 1
 
         def land_queue(entity: str) -> list[tuple[int, BatchResult]]:
@@ -347,25 +357,21 @@ class Lander:
             try:
                 con.execute("set TimeZone = 'UTC'")
                 return [
-                    (pos, self._land_new_file(con, ENTITIES[entity], path, digest, load_id))
-                    for pos, path, load_id, digest in queues[entity]
+                    (pos, self._land_new_file(con, ENTITIES[entity], path, rel, digest, load_id))
+                    for pos, path, rel, load_id, digest in queues[entity]
                 ]
             finally:
                 con.close()
 
         # Largest entities first, so the workers finish together.
-        order = sorted(queues, key=lambda e: -sum(p.stat().st_size for _, p, _, _ in queues[e]))
+        order = sorted(queues, key=lambda e: -sum(q[1].stat().st_size for q in queues[e]))
         with ThreadPoolExecutor(self.workers) as pool:
             for landed in pool.map(land_queue, order):
                 for pos, result in landed:
                     batches[pos] = result
-        for pos, earlier in repeats:
+        for pos, rel, earlier in repeats:
             first = batches[earlier]
-            reason = f"already on record as batch {first.load_id} ({first.status})"
-            rel = files[pos][1].resolve().relative_to(self.landing).as_posix()
-            batches[pos] = BatchResult(
-                first.entity, rel, "SKIPPED", load_id=first.load_id, reason=reason
-            )
+            batches[pos] = _skipped(first.entity, rel, first.load_id, first.status)
         summary = LandingSummary(batches=[b for b in batches if b is not None])
         if self.validate:
             self.validate_pending(summary.batches)
@@ -416,28 +422,31 @@ class Lander:
 
     def land_file(self, entity: Entity, path: Path) -> BatchResult:
         """Land one file (unless its content is on record) on the Lander's connection."""
-        rel = path.resolve().relative_to(self.landing).as_posix()
+        rel = self._relative(path)
         digest = _sha256(path)
         seen = self.con.execute(
             "select load_id, status from raw._batches where content_hash = ? and entity = ?",
             [digest, entity.name],
         ).fetchone()
         if seen is not None:
-            reason = f"already on record as batch {seen[0]} ({seen[1]})"
-            return BatchResult(entity.name, rel, "SKIPPED", load_id=seen[0], reason=reason)
-        return self._land_new_file(self.con, entity, path, digest, self._next_load_id())
+            return _skipped(entity.name, rel, *seen)
+        return self._land_new_file(self.con, entity, path, rel, digest, self._next_load_id())
+
+    def _relative(self, path: Path) -> str:
+        """The batch's name: its path relative to the landing root (SPEC §12 load order)."""
+        return path.resolve().relative_to(self.landing).as_posix()
 
     def _land_new_file(
         self,
         con: duckdb.DuckDBPyConnection,
         entity: Entity,
         path: Path,
+        rel: str,
         digest: str,
         load_id: int,
     ) -> BatchResult:
         """Split one new file into raw and quarantine (or reject it) as batch `load_id`,
         in one transaction on `con`."""
-        rel = path.resolve().relative_to(self.landing).as_posix()
         checked = f"_landing_checked_{entity.name}"
         try:
             # Reading happens before the transaction: a failed read must not abort it.
@@ -504,7 +513,7 @@ class Lander:
                     f"{rel}: missing contract column(s) {', '.join(missing)} "
                     f"for entity {entity.name} (found: {', '.join(present)})"
                 )
-            typed_of = {c.name: f"try_cast({_q(c.name)} as {c.type})" for c in entity.columns}
+            typed_of = {c.name: _typed(c, _q(c.name)) for c in entity.columns}
             rules: list[tuple[str, str]] = []
             for col in entity.columns:
                 rules += _violation_sql(col, _q(col.name))
@@ -543,9 +552,7 @@ class Lander:
             if rejection is not None:
                 # Rejected whole: no row goes to raw or quarantine; the bytes are kept.
                 return BatchResult(entity.name, rel, "REJECTED", load_id=load_id, reason=rejection)
-        typed_cols = ", ".join(
-            f"try_cast({_q(c.name)} as {c.type}) as {_q(c.name)}" for c in entity.columns
-        )
+        typed_cols = ", ".join(f"{_typed(c, _q(c.name))} as {_q(c.name)}" for c in entity.columns)
         # A file without quarantined rows (nearly all of them) skips the filter.
         accepted = "" if bad == 0 else " where __reason is null"
         con.execute(
