@@ -24,15 +24,14 @@ where _version_rank = 1
 {%- endmacro %}
 
 {#- In an incremental build, keeps only the rows of `relation` (aliased `landed`)
-    whose key has a version landed since the model was last built. -#}
+    whose key has a version landed since the model was last built. The range of
+    each key column among those versions bounds the scan of `landed` (key_range). -#}
 {% macro join_touched_keys(relation, key_columns) -%}
     {%- if is_incremental() %}
-    inner join (
-        select distinct {{ key_columns | join(', ') }}
-        from {{ relation }}
-        where {{ changed_since_built() }}
-    ) as touched
+    {%- set touched_sql = 'select distinct ' ~ key_columns | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ changed_since_built() %}
+    inner join ({{ touched_sql }}) as touched
         on {% for k in key_columns %}touched.{{ k }} = landed.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+    where {% for k in key_columns %}{{ in_key_range('landed.' ~ k, key_range(k, touched_sql)) }}{% if not loop.last %} and {% endif %}{% endfor %}
     {%- endif %}
 {%- endmacro %}
 

@@ -8,6 +8,42 @@
 -- directly, not through shared CTEs: a CTE used twice is materialised whole,
 -- which would copy the year's events into every weekly run.
 {{ keyed_incremental_config('order_item_id') }}
+{%- if is_incremental() %}
+{#- The items to recompute. Their range, and the range of their lines' shipments,
+    are read before the model runs and bound the scans of the large tables
+    (macros/key_range.sql); the changed events' shipments bound their lines. -#}
+{%- set changed_events_sql -%}
+    select shipment_id from {{ ref('stg_raw__transport_events') }} where {{ changed_since_built() }}
+{%- endset -%}
+{%- set touched_sql -%}
+    select order_item_id from {{ ref('stg_raw__order_items') }} as all_items where {{ changed_since_built() }}
+    union
+    select order_item_id from {{ ref('stg_raw__cancellations') }} as cancellations where {{ changed_since_built() }}
+    union
+    select order_item_id from {{ ref('int_shipment_lines') }} as lines where {{ changed_since_built() }}
+    union
+    select lines.order_item_id
+    from {{ ref('stg_raw__transport_events') }} as events
+    inner join {{ ref('int_shipment_lines') }} as lines
+        on lines.shipment_id = events.shipment_id
+    where {{ changed_since_built('events._load_id') }}
+        and {{ in_key_range('lines.shipment_id', key_range('shipment_id', changed_events_sql)) }}
+    union
+    select order_item_id from {{ ref('stg_raw__delivery_confirmations') }} as confirmations where {{ changed_since_built() }}
+    union
+    select all_items.order_item_id
+    from {{ ref('stg_raw__sellers') }} as sellers
+    inner join {{ ref('stg_raw__order_items') }} as all_items
+        on all_items.seller_id = sellers.seller_id
+    where {{ changed_since_built('sellers._load_id') }}
+{%- endset -%}
+{%- set touched_items = key_range('order_item_id', touched_sql) -%}
+{%- set touched_shipments = key_range(
+    'shipment_id',
+    'select shipment_id from ' ~ ref('int_shipment_lines') ~ ' where order_item_id in (' ~ touched_sql ~ ') and '
+    ~ in_key_range('order_item_id', touched_items)
+) -%}
+{%- endif %}
 with sellers as (
     select * from {{ ref('stg_raw__sellers') }}
 ),
@@ -22,25 +58,7 @@ confirmations as (
 
 {% if is_incremental() -%}
 touched as (
-    select order_item_id from {{ ref('stg_raw__order_items') }} as all_items where {{ changed_since_built() }}
-    union
-    select order_item_id from {{ ref('stg_raw__cancellations') }} as cancellations where {{ changed_since_built() }}
-    union
-    select order_item_id from {{ ref('int_shipment_lines') }} as lines where {{ changed_since_built() }}
-    union
-    select lines.order_item_id
-    from {{ ref('stg_raw__transport_events') }} as events
-    inner join {{ ref('int_shipment_lines') }} as lines
-        on lines.shipment_id = events.shipment_id
-    where {{ changed_since_built('events._load_id') }}
-    union
-    select order_item_id from {{ ref('stg_raw__delivery_confirmations') }} as confirmations where {{ changed_since_built() }}
-    union
-    select all_items.order_item_id
-    from {{ ref('stg_raw__sellers') }} as sellers
-    inner join {{ ref('stg_raw__order_items') }} as all_items
-        on all_items.seller_id = sellers.seller_id
-    where {{ changed_since_built('sellers._load_id') }}
+    {{ touched_sql }}
 ),
 
 {% endif -%}
@@ -48,6 +66,7 @@ items as (
     select * from {{ ref('stg_raw__order_items') }}
     {%- if is_incremental() %}
     where order_item_id in (select order_item_id from touched)
+        and {{ in_key_range('order_item_id', touched_items) }}
     {%- endif %}
 ),
 
@@ -71,7 +90,9 @@ shipment_events as (
     where shipment_id in (
         select shipment_id from {{ ref('int_shipment_lines') }}
         where order_item_id in (select order_item_id from touched)
+            and {{ in_key_range('order_item_id', touched_items) }}
     )
+        and {{ in_key_range('shipment_id', touched_shipments) }}
     {%- endif %}
     group by shipment_id
 ),
@@ -92,6 +113,7 @@ item_lines as (
         on shipment_events.shipment_id = lines.shipment_id
     {%- if is_incremental() %}
     where lines.order_item_id in (select order_item_id from touched)
+        and {{ in_key_range('lines.order_item_id', touched_items) }}
     {%- endif %}
     group by lines.order_item_id
 ),
