@@ -42,18 +42,24 @@ def test_a_key_range_keeps_every_key_of_its_query_and_nothing_outside(tmp_path: 
             f"select count(*) from ({keys}) as keyed "
             f"where {{{{ in_key_range('k', key_range('k', \"{keys}\")) }}}}",
         )
-        assert con.execute(kept).fetchone()[0] == con.execute(
-            f"select count(*) from ({keys})"
-        ).fetchone()[0], (name, kept)
+        assert (
+            con.execute(kept).fetchone()[0]
+            == con.execute(f"select count(*) from ({keys})").fetchone()[0]
+        ), (name, kept)
         outside = _compile(
             tmp_path,
             f"select {{{{ (key_range('k', \"{keys}\") or ['0', '0']) | join(', ') }}}}",
         )
         lo, hi = con.execute(outside).fetchone()
         assert (lo, hi) == con.execute(f"select min(k), max(k) from ({keys})").fetchone(), name
-    assert con.execute(
-        _compile(tmp_path, "select {{ (key_range('k', \"" + KEYS["text"] + "\") or ['0'])[0] }}")
-    ).fetchone()[0] == "000123"
+    assert (
+        con.execute(
+            _compile(
+                tmp_path, "select {{ (key_range('k', \"" + KEYS["text"] + "\") or ['0'])[0] }}"
+            )
+        ).fetchone()[0]
+        == "000123"
+    )
 
 
 def test_an_empty_range_keeps_no_row(tmp_path: Path) -> None:
