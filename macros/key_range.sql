@@ -12,20 +12,35 @@
 {#- The least and greatest `key` of `query`, read when the model runs, as a pair
     of SQL literals; none when the query has no keys (and outside execution). -#}
 {% macro key_range(key, query) -%}
-    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {{ return(key_ranges([key], query)[key]) }}
+{%- endmacro %}
+
+{#- key_range of several columns of `query` at once (one scan): {column: range}. -#}
+{% macro key_ranges(keys, query) -%}
+    {%- set ranges = {} -%}
+    {%- if not execute -%}
+        {%- for key in keys -%}{%- do ranges.update({key: none}) -%}{%- endfor -%}
+        {{ return(ranges) }}
+    {%- endif -%}
     {#- As text with a prefix: dbt infers the types of a result's columns, and an
         id such as '000123' must not come back as a number. -#}
+    {%- set columns = [] -%}
+    {%- for key in keys -%}
+        {%- do columns.append(
+            key_range_text('min(' ~ key ~ ')') ~ ", " ~ key_range_text('max(' ~ key ~ ')')
+            ~ ", " ~ sql_type_of('min(' ~ key ~ ')')
+        ) -%}
+    {%- endfor -%}
     {%- set bounds = run_query(
-        "select " ~ key_range_text('min(' ~ key ~ ')') ~ " as lo, "
-        ~ key_range_text('max(' ~ key ~ ')') ~ " as hi, "
-        ~ sql_type_of('min(' ~ key ~ ')') ~ " as key_type"
-        ~ " from (" ~ query ~ ") as keyed"
+        "select " ~ columns | join(", ") ~ " from (" ~ query ~ ") as keyed"
     ).rows[0] -%}
-    {%- if bounds[0] is none -%}{{ return(none) }}{%- endif -%}
-    {{ return([
-        key_range_literal(bounds[0][1:], bounds[2]),
-        key_range_literal(bounds[1][1:], bounds[2]),
-    ]) }}
+    {%- for key in keys -%}
+        {%- set lo, hi, key_type = bounds[3 * loop.index0], bounds[3 * loop.index0 + 1], bounds[3 * loop.index0 + 2] -%}
+        {%- do ranges.update({key: none if lo is none else [
+            key_range_literal(lo[1:], key_type), key_range_literal(hi[1:], key_type)
+        ]}) -%}
+    {%- endfor -%}
+    {{ return(ranges) }}
 {%- endmacro %}
 
 {#- `column` within `range` (from key_range): no row when the range is empty;
@@ -66,10 +81,9 @@
 {% macro duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- set predicates = (incremental_predicates or []) | list -%}
+    {%- set ranges = key_ranges(keys, 'select * from ' ~ source) -%}
     {%- for key in keys -%}
-        {%- do predicates.append(in_key_range(
-            'DBT_INCREMENTAL_TARGET.' ~ key, key_range(key, 'select ' ~ key ~ ' from ' ~ source)
-        )) -%}
+        {%- do predicates.append(in_key_range('DBT_INCREMENTAL_TARGET.' ~ key, ranges[key])) -%}
     {%- endfor -%}
     {{- dbt.duckdb__get_delete_insert_merge_sql(target, source, keys, dest_columns, predicates) -}}
 {%- endmacro %}

@@ -28,10 +28,11 @@ where _version_rank = 1
     each key column among those versions bounds the scan of `landed` (key_range). -#}
 {% macro join_touched_keys(relation, key_columns) -%}
     {%- if is_incremental() %}
-    {%- set touched_sql = 'select distinct ' ~ key_columns | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ changed_since_built() %}
-    inner join ({{ touched_sql }}) as touched
+    {%- set changed_sql = 'select ' ~ key_columns | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ changed_since_built() %}
+    {%- set ranges = key_ranges(key_columns, changed_sql) %}
+    inner join (select distinct * from ({{ changed_sql }}) as changed) as touched
         on {% for k in key_columns %}touched.{{ k }} = landed.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
-    where {% for k in key_columns %}{{ in_key_range('landed.' ~ k, key_range(k, touched_sql)) }}{% if not loop.last %} and {% endif %}{% endfor %}
+    where {% for k in key_columns %}{{ in_key_range('landed.' ~ k, ranges[k]) }}{% if not loop.last %} and {% endif %}{% endfor %}
     {%- endif %}
 {%- endmacro %}
 

@@ -86,6 +86,13 @@ track_and_trace_events as (
     where lines.parcel_type = 'PARCEL'
         and items.fulfilment_method = 'FBR'
         and {{ in_week_window(iso_week_start('lines.shipped_date')) }}
+        and {{ dates_of_week_window('lines.shipped_date') }}
+        {%- if is_incremental() %}
+        -- the window's lines are few: their items' range bounds the items' scan
+        and {{ in_key_range('items.order_item_id', key_range('order_item_id',
+            'select order_item_id from ' ~ ref('int_shipment_lines')
+            ~ ' where ' ~ dates_of_week_window('shipped_date'))) }}
+        {%- endif %}
 ),
 
 phone_events as (

@@ -49,6 +49,11 @@ group_month_questions as (
         on items.order_item_id = questions.order_item_id
     where questions.created_date >= {{ months_from }}
         and questions.created_date < {{ months_to }}
+    {%- if is_incremental() %}
+        -- the months' questions are few: their items' range bounds the items' scan
+        and {{ in_key_range('items.order_item_id', key_range('order_item_id',
+            'select order_item_id from ' ~ ref('int_customer_questions_sla') ~ ' where created_date >= ' ~ months_from ~ ' and created_date < ' ~ months_to)) }}
+    {%- endif %}
     group by 1, 2
 ),
 
@@ -62,6 +67,11 @@ group_month_returns as (
         on items.order_item_id = returns.order_item_id
     where returns.registered_date >= {{ months_from }}
         and returns.registered_date < {{ months_to }}
+    {%- if is_incremental() %}
+        -- the months' returns are few: their items' range bounds the items' scan
+        and {{ in_key_range('items.order_item_id', key_range('order_item_id',
+            'select order_item_id from ' ~ ref('stg_raw__returns') ~ ' where registered_date >= ' ~ months_from ~ ' and registered_date < ' ~ months_to)) }}
+    {%- endif %}
     group by 1, 2
 ),
 

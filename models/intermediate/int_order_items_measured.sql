@@ -50,10 +50,16 @@ with sellers as (
 
 cancellations as (
     select * from {{ ref('stg_raw__cancellations') }}
+    {%- if is_incremental() %}
+    where {{ in_key_range('order_item_id', touched_items) }}
+    {%- endif %}
 ),
 
 confirmations as (
     select * from {{ ref('stg_raw__delivery_confirmations') }}
+    {%- if is_incremental() %}
+    where {{ in_key_range('order_item_id', touched_items) }}
+    {%- endif %}
 ),
 
 {% if is_incremental() -%}

@@ -22,12 +22,7 @@ items as (
 changed_versions as (
     select landed.seller_id, landed.ordered_at
     from {{ source('raw', 'order_items') }} as landed
-    inner join (
-        select distinct order_item_id
-        from {{ source('raw', 'order_items') }}
-        where {{ changed_since_built() }}
-    ) as changed
-        on changed.order_item_id = landed.order_item_id
+    {{- join_touched_keys(source('raw', 'order_items'), ['order_item_id']) }}
 ),
 
 touched as (
