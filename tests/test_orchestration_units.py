@@ -168,18 +168,21 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week() -> No
     from orchestration.assets import weekly_dbt_args
 
     window = {"week_start_min": "2026-03-02", "week_start_max": "2026-03-09"}
+    # dbt's unit tests (fixed inputs) run in the test suite, not every week.
+    skip_unit_tests = ["--exclude-resource-type", "unit_test"]
     assert weekly_dbt_args(window, False) == [
-        "build", "--vars", '{"week_start_max": "2026-03-09", "week_start_min": "2026-03-02"}'
+        "build", "--vars", '{"week_start_max": "2026-03-09", "week_start_min": "2026-03-02"}',
+        *skip_unit_tests,
     ]
     # A full refresh recreates the week-window tables: never for one week only.
-    assert weekly_dbt_args(window, True) == ["build", "--full-refresh"]
+    assert weekly_dbt_args(window, True) == ["build", "--full-refresh", *skip_unit_tests]
     # The keyed models' watermarks before the run narrow its tests to what it wrote;
     # a full refresh tests every row.
     since = {"stg_raw__order_items": 41}
     assert json.loads(weekly_dbt_args(window, False, since)[2]) == {
         **window, "tested_since_load_id": since
     }
-    assert weekly_dbt_args(window, True, since) == ["build", "--full-refresh"]
+    assert weekly_dbt_args(window, True, since) == ["build", "--full-refresh", *skip_unit_tests]
 
 
 def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,39 +9,39 @@
 -- which would copy the year's events into every weekly run.
 {{ keyed_incremental_config('order_item_id') }}
 {%- if is_incremental() %}
-{#- The items to recompute. Their range, and the range of their lines' shipments,
-    are read before the model runs and bound the scans of the large tables
-    (macros/key_range.sql); the changed events' shipments bound their lines. -#}
+{#- The items to recompute (`touched`), and ranges bounding the scans of the
+    large tables (macros/key_range.sql). A range need only cover the touched
+    items, so it is read from a cheap superset: the lines of every shipment in
+    the changed events' shipment range rather than the lines of those events;
+    the shipments of the lines of every item in the items' range. -#}
 {%- set changed_events_sql -%}
     select shipment_id from {{ ref('stg_raw__transport_events') }} where {{ changed_since_built() }}
 {%- endset -%}
-{%- set touched_sql -%}
-    select order_item_id from {{ ref('stg_raw__order_items') }} as all_items where {{ changed_since_built() }}
-    union
-    select order_item_id from {{ ref('stg_raw__cancellations') }} as cancellations where {{ changed_since_built() }}
-    union
-    select order_item_id from {{ ref('int_shipment_lines') }} as lines where {{ changed_since_built() }}
-    union
-    select lines.order_item_id
-    from {{ ref('stg_raw__transport_events') }} as events
-    inner join {{ ref('int_shipment_lines') }} as lines
-        on lines.shipment_id = events.shipment_id
-    where {{ changed_since_built('events._load_id') }}
-        and {{ in_key_range('lines.shipment_id', key_range('shipment_id', changed_events_sql)) }}
-    union
-    select order_item_id from {{ ref('stg_raw__delivery_confirmations') }} as confirmations where {{ changed_since_built() }}
-    union
-    select all_items.order_item_id
-    from {{ ref('stg_raw__sellers') }} as sellers
-    inner join {{ ref('stg_raw__order_items') }} as all_items
-        on all_items.seller_id = sellers.seller_id
-    where {{ changed_since_built('sellers._load_id') }}
-{%- endset -%}
-{%- set touched_items = key_range('order_item_id', touched_sql) -%}
+{%- set event_shipments = key_range('shipment_id', changed_events_sql) -%}
+{%- set changed_item_parts = [
+    "select order_item_id from " ~ ref('stg_raw__order_items') ~ " where " ~ changed_since_built(),
+    "select order_item_id from " ~ ref('stg_raw__cancellations') ~ " where " ~ changed_since_built(),
+    "select order_item_id from " ~ ref('int_shipment_lines') ~ " where " ~ changed_since_built(),
+    "select order_item_id from " ~ ref('stg_raw__delivery_confirmations') ~ " where " ~ changed_since_built(),
+    "select all_items.order_item_id from " ~ ref('stg_raw__sellers') ~ " as sellers"
+        ~ " inner join " ~ ref('stg_raw__order_items') ~ " as all_items"
+        ~ " on all_items.seller_id = sellers.seller_id"
+        ~ " where " ~ changed_since_built('sellers._load_id'),
+] -%}
+{%- set touched_sql = (changed_item_parts + [
+    "select lines.order_item_id from " ~ ref('stg_raw__transport_events') ~ " as events"
+        ~ " inner join " ~ ref('int_shipment_lines') ~ " as lines"
+        ~ " on lines.shipment_id = events.shipment_id"
+        ~ " where " ~ changed_since_built('events._load_id')
+        ~ " and " ~ in_key_range('lines.shipment_id', event_shipments),
+]) | join('\n    union\n    ') -%}
+{%- set touched_items = key_range('order_item_id', (changed_item_parts + [
+    "select order_item_id from " ~ ref('int_shipment_lines')
+        ~ " where " ~ in_key_range('shipment_id', event_shipments),
+]) | join(' union all ')) -%}
 {%- set touched_shipments = key_range(
     'shipment_id',
-    'select shipment_id from ' ~ ref('int_shipment_lines') ~ ' where order_item_id in (' ~ touched_sql ~ ') and '
-    ~ in_key_range('order_item_id', touched_items)
+    'select shipment_id from ' ~ ref('int_shipment_lines') ~ ' where ' ~ in_key_range('order_item_id', touched_items)
 ) -%}
 {%- endif %}
 with sellers as (
