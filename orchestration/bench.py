@@ -45,9 +45,13 @@ STAGES = (
     "validate",
     "dbt_full_build",
     "floor",
+    "next_week",
     "wednesday_run",
     "marts_rebuild",
 )
+# A year's benchmark; `next_week` then `wednesday_run` measure a further
+# Wednesday on the warehouse that run built (no rebuild of the year).
+DEFAULT_STAGES = tuple(s for s in STAGES if s != "next_week")
 
 
 @dataclass
@@ -62,6 +66,8 @@ class StageResult:
     rows_per_s: float | None
     # The Wednesday run's own steps (landing, dbt steps, publish), in seconds.
     steps: dict[str, float] | None = None
+    # The ISO week a next_week or wednesday_run stage generated or built.
+    week: str | None = None
 
 
 def last_week_of(scale: Scale) -> date:
@@ -105,6 +111,22 @@ def hold_back_week(landing: Path, held: Path, week_key: str) -> int:
     return moved
 
 
+def held_week(held: Path, default: date) -> date:
+    """The week whose files wait in `held` (names start `<ISO week>-`), else `default`."""
+    weeks = {parse_iso_week(path.name[:8]) for path in held.glob("*/*")}
+    return max(weeks) if weeks else default
+
+
+def next_following_week(landing: Path, held: Path, scale: Scale) -> date:
+    """The first week after the year that has no following-week files yet."""
+    landed = [
+        parse_iso_week(path.name[:8])
+        for folder in (landing, held)
+        for path in folder.glob("*/*-following-*")
+    ]
+    return max(landed) + timedelta(weeks=1) if landed else last_week_of(scale) + timedelta(weeks=1)
+
+
 def release_held(held: Path, landing: Path) -> int:
     """Move held-back files back into the landing directory (the week's arrival)."""
     moved = 0
@@ -120,6 +142,7 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
     """Run one stage in this process; return start-up seconds, work seconds and rows."""
     t0 = time.perf_counter()
     steps = None
+    week: date | None = None
     landing = workdir / "landing"
     warehouse = workdir / "warehouse.duckdb"
     last = last_week_of(scale)
@@ -172,14 +195,31 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         t1 = time.perf_counter()
         run_floor(warehouse, log=sys.stderr)
         rows = _count_raw_rows(warehouse)
+    elif stage == "next_week":
+        from orchestration.generator import generate_following_week
+
+        week = next_following_week(landing, workdir / "held", scale)
+        t1 = time.perf_counter()
+        # Held back like the year's last week: the wednesday_run stage lands it.
+        summary = generate_following_week(
+            workdir / "held",
+            iso_week_key(week),
+            sellers=scale.sellers,
+            weeks=scale.weeks,
+            start_week=START_WEEK,
+            seed=7,
+        )
+        rows = sum(summary.rows.values())
     elif stage == "wednesday_run":
         from orchestration.definitions import build_definitions  # noqa: F401  (start-up cost)
         from orchestration.pipeline import run
 
+        # The year's last week, or the week the next_week stage generated.
+        week = held_week(workdir / "held", last)
         t1 = time.perf_counter()
         # The week's files arrive; the run lands, validates and builds them.
         release_held(workdir / "held", landing)
-        steps = run(landing, warehouse, week=last).step_seconds
+        steps = run(landing, warehouse, week=week).step_seconds
         rows = _count_rows(warehouse, "marts.seller_week_indicators")
     elif stage == "marts_rebuild":
         from orchestration.dbt_runner import run_dbt
@@ -191,7 +231,13 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
     else:
         raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
     t2 = time.perf_counter()
-    return {"startup_s": t1 - t0, "work_s": t2 - t1, "rows": rows, "steps": steps}
+    return {
+        "startup_s": t1 - t0,
+        "work_s": t2 - t1,
+        "rows": rows,
+        "steps": steps,
+        "week": iso_week_key(week) if week else None,
+    }
 
 
 # --------------------------------------------------------------------------- parent side
@@ -228,6 +274,7 @@ def measure_stage(stage: str, scale: Scale, workdir: Path) -> StageResult:
         rows=child["rows"],
         rows_per_s=round(child["rows"] / child["work_s"]) if child["work_s"] > 0 else None,
         steps=child.get("steps"),
+        week=child.get("week"),
     )
 
 
@@ -244,7 +291,7 @@ def machine() -> dict:
 
 
 def run_benchmark(
-    scale_name: str, out: Path, workdir: Path, stages: tuple[str, ...] = STAGES
+    scale_name: str, out: Path, workdir: Path, stages: tuple[str, ...] = DEFAULT_STAGES
 ) -> dict:
     import shutil
 
@@ -372,8 +419,9 @@ def markdown_table(results_dir: Path) -> str:
         name = f"{scale['name']} ({scale['sellers']:,} × {scale['weeks']})"
         for st in d["stages"]:
             rate = f"{st['rows_per_s']:,}" if st["rows_per_s"] else ""
+            stage = f"{st['stage']} ({st['week']})" if st.get("week") else st["stage"]
             lines.append(
-                f"| {name} | {st['stage']} | {st['wall_s']:.1f} | {st['cpu_s']:.1f} | "
+                f"| {name} | {stage} | {st['wall_s']:.1f} | {st['cpu_s']:.1f} | "
                 f"{st['peak_rss_mb']:,.0f} | {st['startup_s']:.1f} | {st['work_s']:.1f} | "
                 f"{st['rows']:,} | {rate} |"
             )
@@ -398,7 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="bench-results", help="folder for <scale>.json")
     parser.add_argument("--workdir", help="scratch folder (default: <out>/work-<scale>)")
     parser.add_argument(
-        "--stages", default=",".join(STAGES), help="comma-separated subset of stages"
+        "--stages",
+        default=",".join(DEFAULT_STAGES),
+        help=f"comma-separated stages, of {', '.join(STAGES)}",
     )
     parser.add_argument("--plot", help="also write the time/memory plot to this PNG")
     parser.add_argument(

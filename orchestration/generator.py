@@ -552,6 +552,8 @@ class _Writer:
         self.pending: dict[tuple[str, str], dict[int, list[pa.Table]]] = {}
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.inflight: list[Future[None]] = []
+        # Batch names are `<week>-<prefix><kind>`; weeks after a year get "following-".
+        self.kind_prefix = ""
 
     def ts(self, local_s: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
         utc = self.clock.utc(np.asarray(local_s, dtype=np.int64)) * 1_000_000
@@ -602,7 +604,7 @@ class _Writer:
                     and entity != "sellers"
                 ):
                     tbl = pa.concat_tables(parts) if parts else SCHEMAS[entity].empty_table()
-                    self.write(entity, f"{label}-{kind}", tbl)
+                    self.write(entity, f"{label}-{self.kind_prefix}{kind}", tbl)
 
     def pending_weeks(self) -> list[int]:
         return sorted({wk for slot in self.pending.values() for wk, v in slot.items() if v})
@@ -1333,6 +1335,44 @@ def _write_sellers(ctx: _Ctx, mondays: list[dt.date]) -> None:
         wr.write("sellers", f"{week_label(mondays[jw])}-0-sellers", tbl.take(pa.array(rows)))
 
 
+def _check_size(sellers: int, weeks: int, fmt: str) -> None:
+    if not isinstance(sellers, int) or sellers < 1:
+        raise ValueError(f"sellers must be a positive integer, got {sellers!r}")
+    if not isinstance(weeks, int) or weeks < 1:
+        raise ValueError(f"weeks must be a positive integer, got {weeks!r}")
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"fmt must be 'parquet' or 'csv', got {fmt!r}")
+
+
+def _context(
+    out: Path, sellers: int, weeks: int, start_week: str, seed: int, fmt: str, horizon: int
+) -> tuple[_Ctx, list[dt.date]]:
+    """The generation context of a `weeks`-week year; `horizon` weeks have Mondays."""
+    monday0 = parse_week(start_week)
+    mondays = [monday0 + dt.timedelta(weeks=i) for i in range(horizon + TAIL_WEEKS + 1)]
+    start_day = _epoch_day(monday0)
+    end_day = start_day + 7 * (horizon + TAIL_WEEKS + 2)
+    clock = _Clock(start_day - 13 * 366, end_day + 7)
+    hol = _Holidays(monday0.year - 1, mondays[-1].year + 1)
+    sellers_ = _make_sellers(sellers, weeks, start_day, seed)
+    strike_w, outage_w = min(8, weeks - 1), min(14, weeks - 1)
+    ctx = _Ctx(
+        weeks=weeks,
+        seed=seed,
+        start_day=start_day,
+        sellers=sellers_,
+        hol=hol,
+        wr=_Writer(out, fmt, clock),
+        strike=(start_day + 7 * strike_w + 1, start_day + 7 * strike_w + 4),
+        outage=(
+            (start_day + 7 * outage_w + 2) * DAY + 9 * HOUR,
+            (start_day + 7 * outage_w + 3) * DAY + 20 * HOUR,
+        ),
+        seller_labels=[f"S{i:0{max(6, len(str(sellers)))}d}" for i in range(sellers)],
+    )
+    return ctx, mondays
+
+
 def generate(
     out: Path,
     sellers: int = 300,
@@ -1342,40 +1382,13 @@ def generate(
     fmt: str = "parquet",
 ) -> GenerateSummary:
     """Write a landing directory with `weeks` weeks of data for `sellers` sellers."""
-    if not isinstance(sellers, int) or sellers < 1:
-        raise ValueError(f"sellers must be a positive integer, got {sellers!r}")
-    if not isinstance(weeks, int) or weeks < 1:
-        raise ValueError(f"weeks must be a positive integer, got {weeks!r}")
-    if fmt not in ("parquet", "csv"):
-        raise ValueError(f"fmt must be 'parquet' or 'csv', got {fmt!r}")
-    monday0 = parse_week(start_week)
+    _check_size(sellers, weeks, fmt)
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValueError(f"output directory {out} exists and is not empty")
     out.mkdir(parents=True, exist_ok=True)
-
-    mondays = [monday0 + dt.timedelta(weeks=i) for i in range(weeks + TAIL_WEEKS + 1)]
-    start_day = _epoch_day(monday0)
-    end_day = start_day + 7 * (weeks + TAIL_WEEKS + 2)
-    clock = _Clock(start_day - 13 * 366, end_day + 7)
-    hol = _Holidays(monday0.year - 1, mondays[-1].year + 1)
-    sellers_ = _make_sellers(sellers, weeks, start_day, seed)
-    wr = _Writer(out, fmt, clock)
-    strike_w, outage_w = min(8, weeks - 1), min(14, weeks - 1)
-    ctx = _Ctx(
-        weeks=weeks,
-        seed=seed,
-        start_day=start_day,
-        sellers=sellers_,
-        hol=hol,
-        wr=wr,
-        strike=(start_day + 7 * strike_w + 1, start_day + 7 * strike_w + 4),
-        outage=(
-            (start_day + 7 * outage_w + 2) * DAY + 9 * HOUR,
-            (start_day + 7 * outage_w + 3) * DAY + 20 * HOUR,
-        ),
-        seller_labels=[f"S{i:0{max(6, len(str(sellers)))}d}" for i in range(sellers)],
-    )
+    ctx, mondays = _context(out, sellers, weeks, start_week, seed, fmt, weeks)
+    wr = ctx.wr
     try:
         _write_sellers(ctx, mondays)
         _circumstances(ctx, mondays)
@@ -1392,4 +1405,49 @@ def generate(
         rows=dict(wr.rows),
         first_week=week_label(mondays[0]),
         last_week=week_label(mondays[weeks - 1]),
+    )
+
+
+def generate_following_week(
+    out: Path,
+    week: str,
+    sellers: int = 300,
+    weeks: int = 40,
+    start_week: str = "2025-W40",
+    seed: int = 7,
+    fmt: str = "parquet",
+) -> GenerateSummary:
+    """Write the batches of one week after a generated year, as they arrive on its
+    Wednesday: same sellers, seed and ids as `generate(out, sellers, weeks, ...)`.
+
+    The week's files hold the rows of the weeks after the year that fall in
+    `week`: its own orders and the late rows of the following weeks before it.
+    The year's own rows that trail into `week` were written by `generate`; these
+    files (`<week>-following-1-weekly`, `-following-2-corrections`) sort after
+    theirs. Lets the Wednesday run be measured again on a warehouse that already
+    holds the year (`python -m orchestration.bench --stages next_week,wednesday_run`).
+    """
+    _check_size(sellers, weeks, fmt)
+    target = (parse_week(week) - parse_week(start_week)).days // 7
+    if target < weeks:
+        raise ValueError(
+            f"{week} is inside the generated year ({start_week} + {weeks} weeks): pick a later week"
+        )
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx, mondays = _context(out, sellers, weeks, start_week, seed, fmt, target + 1)
+    wr = ctx.wr
+    wr.kind_prefix = "following-"
+    try:
+        for w in range(weeks, target + 1):
+            _week(ctx, w, mondays[w])
+        wr.flush(target, week_label(mondays[target]), always=True)
+    finally:
+        wr.close()
+    return GenerateSummary(
+        out=out,
+        files=wr.files,
+        rows=dict(wr.rows),
+        first_week=week_label(mondays[target]),
+        last_week=week_label(mondays[target]),
     )

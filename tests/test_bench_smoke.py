@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.bench import floor_ratios, run_benchmark
@@ -40,6 +41,19 @@ def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None
     assert {"landed_batches", "servicenorms_weekly", "servicenorms_marts"} <= steps
     assert all(seconds >= 0 for seconds in wednesday["steps"].values())
     assert stages["floor"]["steps"] is None
+    assert wednesday["week"] == merged["last_week"]
+
+    # A further Wednesday on the same warehouse: the week after the year arrives.
+    further = run_benchmark("smoke", out, tmp_path / "work", ("next_week", "wednesday_run"))
+    by_stage = {s["stage"]: s for s in further["stages"]}
+    assert by_stage["next_week"]["rows"] > 0
+    assert by_stage["next_week"]["week"] == by_stage["wednesday_run"]["week"] == "2025-W46"
+    con = duckdb.connect(str(tmp_path / "work" / "warehouse.duckdb"), read_only=True)
+    built = con.execute(
+        "select count(*) from marts.seller_week_indicators where week_start = date '2025-11-10'"
+    ).fetchone()[0]
+    con.close()
+    assert built > 0
 
 
 def test_a_failing_stage_keeps_the_stages_measured_before_it(tmp_path: Path) -> None:

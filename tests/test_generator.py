@@ -300,3 +300,37 @@ def test_refuses_non_empty_output(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("x")
     with pytest.raises(ValueError):
         generate(tmp_path, sellers=3, weeks=1)
+
+
+def test_following_week_holds_only_rows_of_the_weeks_after_the_year(tmp_path: Path) -> None:
+    from orchestration.generator import generate_following_week
+
+    # The second week after the year: its own rows and the late rows of the first.
+    out = tmp_path / "held"
+    summary = generate_following_week(out, "2025-W47", **SMALL)
+    names = {p.relative_to(out).as_posix() for p in out.glob("*/*")}
+    assert "order_items/2025-W47-following-1-weekly.parquet" in names
+    assert all(re.fullmatch(r"[a-z_]+/2025-W47-following-[12]-[a-z]+\.parquet", n) for n in names)
+    assert summary.files == len(names) and summary.rows["order_items"] > 0
+    # They sort after the year's own files of that week (the year's late rows).
+    assert "2025-W47-1-weekly.parquet" < "2025-W47-following-1-weekly.parquet"
+    c = duckdb.connect()
+    stamps = {
+        r[0]
+        for r in c.execute(
+            f"select distinct substr(shipment_id, 3, 4) from "
+            f"read_parquet('{out}/transport_events/*.parquet')"
+        ).fetchall()
+    }
+    # Shipments of 2025-W46 and 2025-W47 (ids carry yyww), none of the year's weeks.
+    assert stamps == {"2546", "2547"}
+    ordered = c.execute(
+        f"select min(ordered_at), max(ordered_at) from read_parquet('{out}/order_items/*.parquet')"
+    ).fetchone()
+    assert str(ordered[0]) >= "2025-11-16" and str(ordered[1]) < "2025-11-24"
+    # Deterministic, like the year.
+    again = tmp_path / "again"
+    generate_following_week(again, "2025-W47", **SMALL)
+    assert _files(again) == _files(out)
+    with pytest.raises(ValueError, match="inside the generated year"):
+        generate_following_week(tmp_path / "x", "2025-W45", **SMALL)
