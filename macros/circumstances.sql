@@ -56,15 +56,15 @@ where excluded.event_key is null
 {#- `weeks_after` widens the window's end for models whose week W also depends on
     the weeks before W (six-week scores pool W-5 ... W). -#}
 {% macro in_week_window(week_start_column, weeks_after=0) -%}
-    ({{ week_start_column }} >= cast('{{ var("week_start_min") }}' as date)
-     and {{ week_start_column }} < {% if weeks_after == 0 %}cast('{{ var("week_start_max") }}' as date){% else %}{{ dbt.dateadd('day', 7 * weeks_after, "cast('" ~ var('week_start_max') ~ "' as date)") }}{% endif %})
+    ({{ week_start_column }} >= cast('{{ week_start_min() }}' as date)
+     and {{ week_start_column }} < {% if weeks_after == 0 %}cast('{{ week_start_max() }}' as date){% else %}{{ dbt.dateadd('day', 7 * weeks_after, "cast('" ~ week_start_max() ~ "' as date)") }}{% endif %})
 {%- endmacro %}
 
 {#- Implied by in_week_window on the ISO week of `date_column` (a date lies in
     the six days from its week's Monday); on the date itself it prunes the scan. -#}
 {% macro dates_of_week_window(date_column) -%}
-    ({{ date_column }} >= cast('{{ var("week_start_min") }}' as date)
-     and {{ date_column }} < cast({{ dbt.dateadd('day', 7, "cast('" ~ var('week_start_max') ~ "' as date)") }} as date))
+    ({{ date_column }} >= cast('{{ week_start_min() }}' as date)
+     and {{ date_column }} < cast({{ dbt.dateadd('day', 7, "cast('" ~ week_start_max() ~ "' as date)") }} as date))
 {%- endmacro %}
 
 {#- Config of a model rebuilt per week window: a weekly run deletes the window's

@@ -6,8 +6,8 @@
     * a model incremental by key (keyed_incremental_config) only rewrote the keys
       whose inputs changed, and a row whose content changed carries a
       `_load_id` above the model's watermark before the run. The orchestrator
-      passes those watermarks as the var `tested_since_load_id` ({model: load
-      id}); the tests read the rows above them. The delete+insert removed the
+      passes those watermarks ({model: load id}, macros/run_parameters.sql);
+      the tests read the rows above them. The delete+insert removed the
       older rows of every key it wrote, so a duplicate can only come from the
       rows written together; a key re-ranked to the version it already had
       gets back its (already tested) row and load id. Reading every row of the
@@ -39,7 +39,7 @@
         {%- if 'week_window_weeks_after' in node.config.meta -%}
             {%- do return(in_week_window('week_start', node.config.meta['week_window_weeks_after'])) -%}
         {%- endif -%}
-        {%- set since = var('tested_since_load_id', {}).get(node.name) -%}
+        {%- set since = tested_since_load_ids().get(node.name) -%}
         {%- if since is not none -%}
             {%- do return('_load_id > ' ~ (since | int)) -%}
         {%- endif -%}

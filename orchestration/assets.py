@@ -4,7 +4,8 @@ Split of the dbt project, and why:
 
 * `servicenorms_weekly` — seeds, staging, intermediate and `models/facts`,
   partitioned by ISO week. The incremental facts rebuild exactly the weeks of
-  the run's partition range (`--vars` from `partitions.dbt_vars_for_range`);
+  the run's partition range (`partitions.dbt_vars_for_range`, passed to dbt as
+  run parameters in the environment: macros/run_parameters.sql);
   the full-rebuild models upstream of them ride along so one `dbt build`
   refreshes everything the facts read.
 * `servicenorms_marts` — `models/marts`, unpartitioned: every mart is a full
@@ -186,25 +187,36 @@ class WeeklyBuildConfig(Config):
     recomputes only what new loads touched and the run's weeks."""
 
 
-def weekly_dbt_args(
-    dbt_vars: Mapping[str, Any], full_refresh: bool, tested_since: Mapping[str, int] | None = None
-) -> list[str]:
-    """`dbt build` arguments of the weekly step.
+def weekly_dbt_args(full_refresh: bool) -> list[str]:
+    """`dbt build` arguments of the weekly steps (the run's weeks travel as
+    parameters in the environment: weekly_dbt_parameters).
 
-    A full refresh recreates the week-window models, so it must cover every week,
-    whatever the run's partitions: the vars' defaults do (dbt_project.yml), and
-    its tests read every row. Otherwise the tests of the keyed incremental models
-    read the rows above `tested_since` (orchestration.tested_rows).
+    dbt's unit tests check the rules on fixed inputs, not the week's data: the
+    test suite runs them (tests/test_dbt_project.py), the weekly job does not.
     """
-    # dbt's unit tests check the rules on fixed inputs, not the week's data: the
-    # test suite runs them (tests/test_dbt_project.py), the weekly job does not.
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
     if full_refresh:
         return ["build", "--full-refresh", *skip_unit_tests]
-    build_vars = dict(dbt_vars)
+    return ["build", *skip_unit_tests]
+
+
+def weekly_dbt_parameters(
+    dbt_vars: Mapping[str, Any], full_refresh: bool, tested_since: Mapping[str, int] | None = None
+) -> dict[str, str]:
+    """The run parameters of a weekly step (macros/run_parameters.sql).
+
+    A full refresh recreates the week-window models, so it must cover every week,
+    whatever the run's partitions: no parameters (the defaults cover every week),
+    and its tests read every row. Otherwise the week window, and the watermarks
+    of the keyed incremental models whose rows above them the tests read
+    (orchestration.tested_rows).
+    """
+    if full_refresh:
+        return {}
+    parameters = {name: str(value) for name, value in dbt_vars.items()}
     if tested_since:
-        build_vars["tested_since_load_id"] = dict(tested_since)
-    return ["build", "--vars", json.dumps(build_vars, sort_keys=True), *skip_unit_tests]
+        parameters["tested_since_load_id"] = json.dumps(dict(tested_since), sort_keys=True)
+    return parameters
 
 
 def build_dbt_assets(
@@ -231,9 +243,10 @@ def build_dbt_assets(
     ) -> Iterator[Any]:
         dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
         tested_since = keyed_model_watermarks(warehouse.warehouse, manifest)
-        args = weekly_dbt_args(dbt_vars, config.full_refresh, tested_since)
-        context.log.info(f"dbt {' '.join(args)}")
-        with warehouse.dbt_environment():
+        args = weekly_dbt_args(config.full_refresh)
+        parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh, tested_since)
+        context.log.info(f"dbt {' '.join(args)}; run parameters {parameters}")
+        with warehouse.dbt_environment(parameters):
             invocation = dbt.cli(args, context=context)
             events = list(invocation.stream())
         first = week_for_partition_key(context.partition_key_range.start)
@@ -271,9 +284,10 @@ def build_dbt_assets(
         # has no partitions, e.g. the marts materialised on their own).
         keys = run_partition_keys(context.run.tags)
         dbt_vars = dbt_vars_for_range(PartitionKeyRange(*keys), partitions_def) if keys else {}
-        args = weekly_dbt_args(dbt_vars, config.full_refresh)
-        context.log.info(f"dbt {' '.join(args)}")
-        with warehouse.dbt_environment():
+        args = weekly_dbt_args(config.full_refresh)
+        parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh)
+        context.log.info(f"dbt {' '.join(args)}; run parameters {parameters}")
+        with warehouse.dbt_environment(parameters):
             events = list(dbt.cli(args, context=context).stream())
         marts = [spec.key.path[-1] for spec in context.assets_def.specs]
         counts = table_row_counts(warehouse.warehouse, "marts", marts)

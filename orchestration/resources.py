@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +26,8 @@ LANDING_ENV = "SERVICENORMS_LANDING"
 WAREHOUSE_ENV = "SERVICENORMS_WAREHOUSE"
 PUBLISHED_ENV = "SERVICENORMS_PUBLISHED"
 FIRST_WEEK_ENV = "SERVICENORMS_FIRST_WEEK"
+# A dbt run's parameters (macros/run_parameters.sql), by name.
+RUN_PARAMETERS = ("week_start_min", "week_start_max", "tested_since_load_id")
 
 DEFAULT_LANDING = PROJECT_DIR / "data" / "demo-landing"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "servicenorms.duckdb"
@@ -92,23 +94,41 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.published_path)
 
     @contextmanager
-    def dbt_environment(self) -> Iterator[None]:
-        """Point the dbt profile (which reads SERVICENORMS_WAREHOUSE) at this warehouse.
+    def dbt_environment(self, run_parameters: Mapping[str, str] | None = None) -> Iterator[None]:
+        """Point the dbt profile (which reads SERVICENORMS_WAREHOUSE) at this warehouse
+        and pass the run's parameters (`SERVICENORMS_<NAME>`, macros/run_parameters.sql);
+        a parameter not given is unset, so the models fall back to every week.
 
         dagster-dbt starts dbt as a subprocess that inherits this process's
         environment; runs use the in-process executor, so only one step at a
         time changes it.
         """
-        previous = os.environ.get(WAREHOUSE_ENV)
-        os.environ[WAREHOUSE_ENV] = str(self.warehouse)
+        given = dict(run_parameters or {})
+        unknown = set(given) - set(RUN_PARAMETERS)
+        if unknown:
+            raise ValueError(f"unknown dbt run parameter(s): {', '.join(sorted(unknown))}")
+        wanted = {WAREHOUSE_ENV: str(self.warehouse)}
+        wanted.update({run_parameter_env(name): given.get(name) for name in RUN_PARAMETERS})
+        previous = {name: os.environ.get(name) for name in wanted}
+        for name, value in wanted.items():
+            _set_env(name, value)
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
         try:
             yield
         finally:
-            if previous is None:
-                os.environ.pop(WAREHOUSE_ENV, None)
-            else:
-                os.environ[WAREHOUSE_ENV] = previous
+            for name, value in previous.items():
+                _set_env(name, value)
+
+
+def run_parameter_env(name: str) -> str:
+    return f"SERVICENORMS_{name.upper()}"
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _manifest_is_stale(manifest: Path) -> bool:

@@ -165,24 +165,47 @@ def test_partition_settings_come_from_the_environment(
 
 
 def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week() -> None:
-    from orchestration.assets import weekly_dbt_args
+    from orchestration.assets import weekly_dbt_args, weekly_dbt_parameters
 
-    window = {"week_start_min": "2026-03-02", "week_start_max": "2026-03-09"}
     # dbt's unit tests (fixed inputs) run in the test suite, not every week.
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
-    assert weekly_dbt_args(window, False) == [
-        "build", "--vars", '{"week_start_max": "2026-03-09", "week_start_min": "2026-03-02"}',
-        *skip_unit_tests,
-    ]
+    assert weekly_dbt_args(False) == ["build", *skip_unit_tests]
+    assert weekly_dbt_args(True) == ["build", "--full-refresh", *skip_unit_tests]
+    window = {"week_start_min": "2026-03-02", "week_start_max": "2026-03-09"}
+    assert weekly_dbt_parameters(window, False) == window
     # A full refresh recreates the week-window tables: never for one week only.
-    assert weekly_dbt_args(window, True) == ["build", "--full-refresh", *skip_unit_tests]
+    assert weekly_dbt_parameters(window, True) == {}
     # The keyed models' watermarks before the run narrow its tests to what it wrote;
     # a full refresh tests every row.
     since = {"stg_raw__order_items": 41}
-    assert json.loads(weekly_dbt_args(window, False, since)[2]) == {
-        **window, "tested_since_load_id": since
-    }
-    assert weekly_dbt_args(window, True, since) == ["build", "--full-refresh", *skip_unit_tests]
+    parameters = weekly_dbt_parameters(window, False, since)
+    assert json.loads(parameters.pop("tested_since_load_id")) == since and parameters == window
+    assert weekly_dbt_parameters(window, True, since) == {}
+
+
+def test_dbt_environment_passes_the_run_parameters_and_restores_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    from orchestration.resources import WarehouseResource
+
+    monkeypatch.setenv("SERVICENORMS_WEEK_START_MAX", "left over")
+    monkeypatch.delenv("SERVICENORMS_WEEK_START_MIN", raising=False)
+    resource = WarehouseResource(
+        landing_dir=str(tmp_path), warehouse_path=str(tmp_path / "w.duckdb"),
+        published_path=str(tmp_path / "p.duckdb"),
+    )
+    with resource.dbt_environment({"week_start_min": "2026-03-02"}):
+        assert os.environ["SERVICENORMS_WEEK_START_MIN"] == "2026-03-02"
+        # A parameter not given is unset: the models fall back to every week.
+        assert "SERVICENORMS_WEEK_START_MAX" not in os.environ
+        assert os.environ["SERVICENORMS_WAREHOUSE"] == str(tmp_path / "w.duckdb")
+    assert "SERVICENORMS_WEEK_START_MIN" not in os.environ
+    assert os.environ["SERVICENORMS_WEEK_START_MAX"] == "left over"
+    with pytest.raises(ValueError, match="unknown dbt run parameter"):
+        with resource.dbt_environment({"week_start": "2026-03-02"}):
+            pass
 
 
 def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[str]) -> None:

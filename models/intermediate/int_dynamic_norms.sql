@@ -10,10 +10,10 @@
 -- them are read. The measured items are referenced where used, not through one
 -- import CTE, which would be materialised whole.
 {{ week_window_config() }}
-{%- set window_max = "cast('" ~ var('week_start_max') ~ "' as date)" %}
+{%- set window_max = "cast('" ~ week_start_max() ~ "' as date)" %}
 {#- The calendar months whose ratios the window's weeks use: from the month
     before the first week's month up to (not including) the month of the window's end. -#}
-{%- set months_from = dbt.dateadd('month', -1, dbt.date_trunc('month', "cast('" ~ var('week_start_min') ~ "' as date)")) %}
+{%- set months_from = dbt.dateadd('month', -1, dbt.date_trunc('month', "cast('" ~ week_start_min() ~ "' as date)")) %}
 {%- set months_to = dbt.date_trunc('month', window_max) %}
 with returns as (
     select returns.*

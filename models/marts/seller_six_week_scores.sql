@@ -8,8 +8,8 @@
 -- by the five weeks after it whose pools include the window's weeks.
 with counts as (
     select * from {{ ref('fct_seller_week_indicator_counts') }}
-    where week_start >= {{ dbt.dateadd('day', -35, "cast('" ~ var('week_start_min') ~ "' as date)") }}
-        and week_start < {{ dbt.dateadd('day', 35, "cast('" ~ var('week_start_max') ~ "' as date)") }}
+    where week_start >= {{ dbt.dateadd('day', -35, "cast('" ~ week_start_min() ~ "' as date)") }}
+        and week_start < {{ dbt.dateadd('day', 35, "cast('" ~ week_start_max() ~ "' as date)") }}
 ),
 
 platform_weeks as (

@@ -1,0 +1,31 @@
+{#- Parameters of one run: the week window and the test watermarks.
+
+    A dbt var passed on the command line wins (`dbt build --vars
+    '{week_start_min: "2026-03-02", week_start_max: "2026-03-09"}'` rebuilds those
+    weeks by hand). The orchestrator instead sets SERVICENORMS_<NAME> in the
+    environment, read only while models run: a new value of a --vars changes
+    dbt's vars and forces a full re-parse of the project every run (~4 s a dbt
+    step), an environment variable read at execution does not. Without either,
+    the default: every week, every row tested. -#}
+{% macro run_parameter(name, default) -%}
+    {%- set given = var(name, none) -%}
+    {%- if given is not none -%}{{ return(given) }}{%- endif -%}
+    {%- if execute -%}{{ return(env_var('SERVICENORMS_' ~ (name | upper), default)) }}{%- endif -%}
+    {{ return(default) }}
+{%- endmacro %}
+
+{#- First Monday of the weeks the week-window models rebuild (inclusive). -#}
+{% macro week_start_min() -%}
+    {{ return(run_parameter('week_start_min', '1900-01-01')) }}
+{%- endmacro %}
+
+{#- The Monday after the last week the week-window models rebuild (exclusive). -#}
+{% macro week_start_max() -%}
+    {{ return(run_parameter('week_start_max', '2999-01-01')) }}
+{%- endmacro %}
+
+{#- {model name: load id}: the keyed models' watermarks before the run (macros/tested_rows.sql). -#}
+{% macro tested_since_load_ids() -%}
+    {%- set given = run_parameter('tested_since_load_id', {}) -%}
+    {{ return(fromjson(given) if given is string else given) }}
+{%- endmacro %}
