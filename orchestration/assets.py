@@ -20,8 +20,10 @@ dbt runs collide on temp relations.
 
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -58,7 +60,7 @@ from orchestration.outcome import (
 )
 from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
 from orchestration.publish import publish_marts
-from orchestration.resources import WarehouseResource
+from orchestration.resources import MANIFEST_PATH, WarehouseResource
 from orchestration.run_weeks import run_partition_keys, run_week_range
 from orchestration.tested_rows import keyed_model_watermarks
 
@@ -219,6 +221,26 @@ def weekly_dbt_parameters(
     return parameters
 
 
+def keep_parse_state(invocation_target: Path, project_target: Path = MANIFEST_PATH.parent) -> bool:
+    """Hand a dbt step's parse state back to the project's target folder.
+
+    dagster-dbt starts each step from `target/partial_parse.msgpack`; dbt re-parses
+    the whole project (~4 s) when that state was saved under another profile (the
+    warehouse path, threads and memory bound come from the environment) or other
+    vars. A step's own state matches the runs, so the next step parses only what
+    changed; dbt still checks every file, the profile and the vars before reusing
+    it. Replaced atomically: a reader never sees half a file.
+    """
+    state = Path(invocation_target) / "partial_parse.msgpack"
+    if not state.exists():
+        return False
+    project_target.mkdir(parents=True, exist_ok=True)
+    tmp = project_target / f".partial_parse.msgpack.{os.getpid()}.tmp"
+    shutil.copyfile(state, tmp)
+    os.replace(tmp, project_target / "partial_parse.msgpack")
+    return True
+
+
 def build_dbt_assets(
     project: DbtProject, partitions_def: WeeklyPartitionsDefinition
 ) -> list[AssetsDefinition]:
@@ -249,6 +271,7 @@ def build_dbt_assets(
         with warehouse.dbt_environment(parameters):
             invocation = dbt.cli(args, context=context)
             events = list(invocation.stream())
+        keep_parse_state(invocation.target_path)
         first = week_for_partition_key(context.partition_key_range.start)
         last = week_for_partition_key(context.partition_key_range.end)
         facts = table_row_counts(
@@ -288,7 +311,9 @@ def build_dbt_assets(
         parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh)
         context.log.info(f"dbt {' '.join(args)}; run parameters {parameters}")
         with warehouse.dbt_environment(parameters):
-            events = list(dbt.cli(args, context=context).stream())
+            invocation = dbt.cli(args, context=context)
+            events = list(invocation.stream())
+        keep_parse_state(invocation.target_path)
         marts = [spec.key.path[-1] for spec in context.assets_def.specs]
         counts = table_row_counts(warehouse.warehouse, "marts", marts)
         extra: dict[str, dict[str, Any]] = {

@@ -9,6 +9,7 @@ the state the previous one left.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from dagster import DagsterInstance, Definitions, build_sensor_context
 
 from orchestration.cli import main
+from orchestration.dbt_runner import PROJECT_DIR
 from orchestration.definitions import WEEKLY_JOB, build_definitions
 from orchestration.pipeline import _failure_message, execute_weeks
 from orchestration.resources import ServiceNormsSettings, WarehouseResource
@@ -172,6 +174,15 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(env: 
     assert len(before) >= 6
     assert marts_fingerprint(env.settings.warehouse) == before
     assert marts_fingerprint(env.settings.published) == before
+    # Each dbt step started from the parse state the previous one handed back:
+    # nothing changed, so neither re-parsed a file (a new week's --vars, or a
+    # state saved under another profile, re-parsed all of them).
+    steps = sorted(PROJECT_DIR.glob(f"target/servicenorms_*-{result.run_id[:7]}-*"))
+    assert len(steps) == 2
+    for step in steps:
+        messages = [json.loads(line)["info"]["msg"] for line in (step / "dbt.log").open()]
+        assert any("no changes found, skipping parsing" in m for m in messages), step.name
+        assert not any("Unable to do partial parsing" in m for m in messages), step.name
     summary = result.asset_materializations_for_node("servicenorms_marts")
     outcome = [m for m in summary if m.asset_key.path[-1] == "platform_week_summary"][0]
     assert outcome.metadata["week"].value == "2026-W42"

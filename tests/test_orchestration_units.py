@@ -208,6 +208,18 @@ def test_dbt_environment_passes_the_run_parameters_and_restores_the_environment(
             pass
 
 
+def test_a_dbt_step_hands_its_parse_state_back_to_the_project(tmp_path: Path) -> None:
+    from orchestration.assets import keep_parse_state
+
+    step, project = tmp_path / "step", tmp_path / "target"
+    assert not keep_parse_state(step, project)  # a step that never parsed: nothing to keep
+    step.mkdir()
+    (step / "partial_parse.msgpack").write_bytes(b"state of the step")
+    assert keep_parse_state(step, project)
+    assert (project / "partial_parse.msgpack").read_bytes() == b"state of the step"
+    assert [p.name for p in project.iterdir()] == ["partial_parse.msgpack"]
+
+
 def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[str]) -> None:
     from orchestration.cli import main
 
