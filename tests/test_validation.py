@@ -495,3 +495,21 @@ def test_batches_landed_without_validation_are_validated_by_the_next_run(
     assert sorted(r[0].split(":")[0].split(" ")[0] for r in failed_rules) == [
         "plausible", "seller_id"
     ]
+
+
+def test_validation_does_not_fingerprint_the_frames_it_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX's batch fingerprint (a hash of the whole frame) is never read: skipped."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def refuse(df: object) -> str:
+        raise AssertionError("a validated frame was fingerprinted")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    monkeypatch.setattr(pandas_execution_engine, "HASH_THRESHOLD", 1e9)
+    landing = tmp_path / "landing"
+    shutil.copytree(CORPUS, landing)
+    summary = land_directory(landing, tmp_path / "w.duckdb", max_quarantine_share=1.0)
+    validated = [b for b in summary.batches if b.status == "LOADED"]
+    assert validated and any(f.severity == "WARN" for b in validated for f in b.findings)
