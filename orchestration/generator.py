@@ -1373,6 +1373,16 @@ def _context(
     return ctx, mondays
 
 
+def _summary(out: Path, wr: _Writer, first: dt.date, last: dt.date) -> GenerateSummary:
+    return GenerateSummary(
+        out=out,
+        files=wr.files,
+        rows=dict(wr.rows),
+        first_week=week_label(first),
+        last_week=week_label(last),
+    )
+
+
 def generate(
     out: Path,
     sellers: int = 300,
@@ -1399,13 +1409,7 @@ def generate(
             wr.flush(w, week_label(mondays[w]), always=False)
     finally:
         wr.close()
-    return GenerateSummary(
-        out=out,
-        files=wr.files,
-        rows=dict(wr.rows),
-        first_week=week_label(mondays[0]),
-        last_week=week_label(mondays[weeks - 1]),
-    )
+    return _summary(out, wr, mondays[0], mondays[weeks - 1])
 
 
 def generate_following_week(
@@ -1444,10 +1448,4 @@ def generate_following_week(
         wr.flush(target, week_label(mondays[target]), always=True)
     finally:
         wr.close()
-    return GenerateSummary(
-        out=out,
-        files=wr.files,
-        rows=dict(wr.rows),
-        first_week=week_label(mondays[target]),
-        last_week=week_label(mondays[target]),
-    )
+    return _summary(out, wr, mondays[target], mondays[target])
