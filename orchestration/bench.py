@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from orchestration.weeks import iso_week_key, parse_iso_week
+from orchestration.weeks import iso_week_key, measurement_cutoff, parse_iso_week
 
 START_WEEK = "2025-W40"
 
@@ -217,9 +217,11 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         # The year's last week, or the week the next_week stage generated.
         week = held_week(workdir / "held", last)
         t1 = time.perf_counter()
-        # The week's files arrive; the run lands, validates and builds them.
+        # The week's files arrive; the run lands, validates and builds them, as on
+        # the Wednesday that finalises the week (a following week may lie ahead of
+        # the clock).
         release_held(workdir / "held", landing)
-        steps = run(landing, warehouse, week=week).step_seconds
+        steps = run(landing, warehouse, week=week, now=measurement_cutoff(week)).step_seconds
         rows = _count_rows(warehouse, "marts.seller_week_indicators")
     elif stage == "marts_rebuild":
         from orchestration.dbt_runner import run_dbt
