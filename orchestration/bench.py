@@ -111,7 +111,7 @@ def hold_back_week(landing: Path, held: Path, week_key: str) -> int:
     return moved
 
 
-def held_week(held: Path, default: date) -> date:
+def held_week(held: Path, default: date | None) -> date | None:
     """The week whose files wait in `held` (names start `<ISO week>-`), else `default`."""
     weeks = {parse_iso_week(path.name[:8]) for path in held.glob("*/*")}
     return max(weeks) if weeks else default
@@ -198,6 +198,12 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
     elif stage == "next_week":
         from orchestration.generator import generate_following_week
 
+        waiting = held_week(workdir / "held", None)
+        if waiting is not None:
+            raise ValueError(
+                f"the files of {iso_week_key(waiting)} still wait in {workdir / 'held'}: "
+                "run the wednesday_run stage first"
+            )
         week = next_following_week(landing, workdir / "held", scale)
         t1 = time.perf_counter()
         # Held back like the year's last week: the wednesday_run stage lands it.

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.bench import floor_ratios, run_benchmark
+from orchestration.bench import SCALES, floor_ratios, run_benchmark, run_stage
 
 SMOKE_STAGES = ("generate", "land", "validate", "dbt_full_build", "floor", "marts_rebuild")
 
@@ -72,3 +72,12 @@ def test_floor_ratios_compare_stages_of_the_same_day_only() -> None:
     assert floor_ratios(same_day) == {"dbt_full_build_over_floor": 2.5}
     other_day = [stage("floor", 100.0, "2026-11-23"), stage("dbt_full_build", 250.0, "2026-12-01")]
     assert floor_ratios(other_day) == {}
+
+
+def test_the_next_week_waits_until_the_held_week_is_built(tmp_path: Path) -> None:
+    held = tmp_path / "held" / "order_items"
+    held.mkdir(parents=True)
+    (held / "2025-W45-1-weekly.parquet").write_bytes(b"")
+    with pytest.raises(ValueError, match="2025-W45 still wait in .*run the wednesday_run stage"):
+        run_stage("next_week", SCALES["smoke"], tmp_path)
+    assert sorted(p.name for p in held.iterdir()) == ["2025-W45-1-weekly.parquet"]
