@@ -1445,6 +1445,11 @@ def generate_following_week(
     try:
         for w in range(weeks, target + 1):
             _week(ctx, w, mondays[w])
+            # Only `week`'s batches are written: the rows other weeks' batches
+            # would hold are dropped as they come (memory stays one week's).
+            for slot in wr.pending.values():
+                for other in [k for k in slot if k != target]:
+                    del slot[other]
         wr.flush(target, week_label(mondays[target]), always=True)
     finally:
         wr.close()
