@@ -48,9 +48,10 @@ where _version_rank = 1
 
 {#- Incremental models downstream of staging carry `_load_id`, the greatest load
     id among the staging rows a row was computed from. Rows of their inputs with
-    a higher load id changed since the model was last built. -#}
-{% macro changed_since_built(load_id_column='_load_id') -%}
-    {{ load_id_column }} > {{ load_watermark() }}
+    a higher load id changed since the model was last built. A model that asks
+    several times passes `watermark` (load_watermark(), read once). -#}
+{% macro changed_since_built(load_id_column='_load_id', watermark=none) -%}
+    {{ load_id_column }} > {{ load_watermark() if watermark is none else watermark }}
 {%- endmacro %}
 
 {#- The highest `_load_id` of the model's table, read when the model runs and

@@ -265,13 +265,8 @@ def build_dbt_assets(
     ) -> Iterator[Any]:
         dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
         tested_since = keyed_model_watermarks(warehouse.warehouse, manifest)
-        args = weekly_dbt_args(config.full_refresh)
         parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh, tested_since)
-        context.log.info(f"dbt {' '.join(args)}; run parameters {parameters}")
-        with warehouse.dbt_environment(parameters):
-            invocation = dbt.cli(args, context=context)
-            events = list(invocation.stream())
-        keep_parse_state(invocation.target_path)
+        events = _run_dbt_step(context, dbt, warehouse, config.full_refresh, parameters)
         first = week_for_partition_key(context.partition_key_range.start)
         last = week_for_partition_key(context.partition_key_range.end)
         facts = table_row_counts(
@@ -307,13 +302,8 @@ def build_dbt_assets(
         # has no partitions, e.g. the marts materialised on their own).
         keys = run_partition_keys(context.run.tags)
         dbt_vars = dbt_vars_for_range(PartitionKeyRange(*keys), partitions_def) if keys else {}
-        args = weekly_dbt_args(config.full_refresh)
         parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh)
-        context.log.info(f"dbt {' '.join(args)}; run parameters {parameters}")
-        with warehouse.dbt_environment(parameters):
-            invocation = dbt.cli(args, context=context)
-            events = list(invocation.stream())
-        keep_parse_state(invocation.target_path)
+        events = _run_dbt_step(context, dbt, warehouse, config.full_refresh, parameters)
         marts = [spec.key.path[-1] for spec in context.assets_def.specs]
         counts = table_row_counts(warehouse.warehouse, "marts", marts)
         extra: dict[str, dict[str, Any]] = {
@@ -328,6 +318,24 @@ def build_dbt_assets(
         yield from _stream_with_metadata(events, extra)
 
     return [servicenorms_weekly, servicenorms_marts]
+
+
+def _run_dbt_step(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    full_refresh: bool,
+    parameters: Mapping[str, str],
+) -> list[Any]:
+    """One `dbt build` of a weekly step with the run's parameters; its events, and
+    its parse state handed back for the next step."""
+    args = weekly_dbt_args(full_refresh)
+    context.log.info(f"dbt {' '.join(args)}; run parameters {dict(parameters)}")
+    with warehouse.dbt_environment(parameters):
+        invocation = dbt.cli(args, context=context)
+        events = list(invocation.stream())
+    keep_parse_state(invocation.target_path)
+    return events
 
 
 def _output_name(context: AssetExecutionContext, path: str | list[str]) -> str:

@@ -14,25 +14,26 @@
     items, so it is read from a cheap superset: the lines of every shipment in
     the changed events' shipment range rather than the lines of those events;
     the shipments of the lines of every item in the items' range. -#}
+{%- set watermark = load_watermark() -%}
 {%- set changed_events_sql -%}
-    select shipment_id from {{ ref('stg_raw__transport_events') }} where {{ changed_since_built() }}
+    select shipment_id from {{ ref('stg_raw__transport_events') }} where {{ changed_since_built(watermark=watermark) }}
 {%- endset -%}
 {%- set event_shipments = key_range('shipment_id', changed_events_sql) -%}
 {%- set changed_item_parts = [
-    "select order_item_id from " ~ ref('stg_raw__order_items') ~ " where " ~ changed_since_built(),
-    "select order_item_id from " ~ ref('stg_raw__cancellations') ~ " where " ~ changed_since_built(),
-    "select order_item_id from " ~ ref('int_shipment_lines') ~ " where " ~ changed_since_built(),
-    "select order_item_id from " ~ ref('stg_raw__delivery_confirmations') ~ " where " ~ changed_since_built(),
+    "select order_item_id from " ~ ref('stg_raw__order_items') ~ " where " ~ changed_since_built(watermark=watermark),
+    "select order_item_id from " ~ ref('stg_raw__cancellations') ~ " where " ~ changed_since_built(watermark=watermark),
+    "select order_item_id from " ~ ref('int_shipment_lines') ~ " where " ~ changed_since_built(watermark=watermark),
+    "select order_item_id from " ~ ref('stg_raw__delivery_confirmations') ~ " where " ~ changed_since_built(watermark=watermark),
     "select all_items.order_item_id from " ~ ref('stg_raw__sellers') ~ " as sellers"
         ~ " inner join " ~ ref('stg_raw__order_items') ~ " as all_items"
         ~ " on all_items.seller_id = sellers.seller_id"
-        ~ " where " ~ changed_since_built('sellers._load_id'),
+        ~ " where " ~ changed_since_built('sellers._load_id', watermark),
 ] -%}
 {%- set touched_sql = (changed_item_parts + [
     "select lines.order_item_id from " ~ ref('stg_raw__transport_events') ~ " as events"
         ~ " inner join " ~ ref('int_shipment_lines') ~ " as lines"
         ~ " on lines.shipment_id = events.shipment_id"
-        ~ " where " ~ changed_since_built('events._load_id')
+        ~ " where " ~ changed_since_built('events._load_id', watermark)
         ~ " and " ~ in_key_range('lines.shipment_id', event_shipments),
 ]) | join('\n    union\n    ') -%}
 {%- set touched_items = key_range('order_item_id', (changed_item_parts + [
