@@ -57,7 +57,14 @@ where excluded.event_key is null
     the weeks before W (six-week scores pool W-5 ... W). -#}
 {% macro in_week_window(week_start_column, weeks_after=0) -%}
     ({{ week_start_column }} >= cast('{{ week_start_min() }}' as date)
-     and {{ week_start_column }} < {% if weeks_after == 0 %}cast('{{ week_start_max() }}' as date){% else %}{{ dbt.dateadd('day', 7 * weeks_after, "cast('" ~ week_start_max() ~ "' as date)") }}{% endif %})
+     and {{ week_start_column }} < {{ week_window_end(weeks_after) }})
+{%- endmacro %}
+
+{#- The window's (exclusive) end, widened by `weeks_after` weeks. -#}
+{% macro week_window_end(weeks_after=0) -%}
+    {%- if weeks_after == 0 -%}cast('{{ week_start_max() }}' as date)
+    {%- else -%}{{ dbt.dateadd('day', 7 * weeks_after, "cast('" ~ week_start_max() ~ "' as date)") }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Implied by in_week_window on the ISO week of `date_column` (a date lies in
@@ -68,7 +75,8 @@ where excluded.event_key is null
 {%- endmacro %}
 
 {#- Config of a model rebuilt per week window: a weekly run deletes the window's
-    weeks and appends them again; a full refresh builds every week in the vars. -#}
+    weeks and appends them again; a full refresh builds every week in the vars.
+    Each build is recorded in audit.week_window_writes (macros/week_window_writes.sql). -#}
 {% macro week_window_config(weeks_after=0) -%}
 {{ config(
     materialized='incremental',
@@ -76,6 +84,7 @@ where excluded.event_key is null
     on_schema_change='fail',
     meta={'week_window_weeks_after': weeks_after},
     pre_hook=[
+        record_week_window_write("week_start", weeks_after),
         "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start', " ~ weeks_after ~ ") }}{% endif %}"
     ],
 ) }}

@@ -355,18 +355,20 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
         pool=WAREHOUSE_POOL,
         description=(
             "Read-only copy of schema `marts` for BI tools and analysts, replaced atomically "
-            "at the end of each successful run."
+            "at the end of each successful run; only the weeks a run rewrote are copied again."
         ),
     )
     def published_marts(
         context: AssetExecutionContext, warehouse: WarehouseResource
     ) -> MaterializeResult:
-        counts = publish_marts(warehouse.warehouse, warehouse.published)
+        tables = publish_marts(warehouse.warehouse, warehouse.published)
         metadata: dict[str, Any] = {
             "path": MetadataValue.path(str(warehouse.published)),
             "tables": MetadataValue.md(
-                "| table | rows |\n|---|---|\n"
-                + "\n".join(f"| marts.{t} | {n} |" for t, n in counts.items())
+                "| table | rows | published |\n|---|---|---|\n"
+                + "\n".join(
+                    f"| marts.{t} | {p.rows} | {p.describe()} |" for t, p in tables.items()
+                )
             ),
         }
         metadata.update(week_outcome_metadata(warehouse.published, _last_week_of_run(context)))

@@ -6,58 +6,218 @@ atomically at its end: the copy is written under a temporary name beside the
 target and renamed over it with `os.replace`. A reader that has the old file
 open keeps reading the old file (POSIX rename semantics), so a run never fails
 because of a reader and a reader never sees a half-written week.
+
+Most of a week's copy is unchanged: a weekly run rewrites a few weeks of the two
+large week-window marts (`seller_week_indicators`, `seller_six_week_scores`).
+Those marts record every write in the warehouse's `audit.week_window_writes`
+(macros/week_window_writes.sql), and the copy records in `publication.mart_writes` the
+last write it holds per table. A run then starts from a byte copy of the current
+file and replaces in it only the weeks written since. A table is copied whole
+when that cannot be shown to give the same rows: no copy yet, no record of its
+writes (the other marts, which are small and rebuilt whole each run), a `full`
+write since, other columns, or a copy whose last write this warehouse never made
+(a warehouse rebuilt in its place).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 MARTS_SCHEMA = "marts"
+# In the published file: per table, the last write of the warehouse's record it holds.
+STATE_SCHEMA = "publication"
+WRITES = "audit.week_window_writes"
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """How one table reached the new copy."""
+
+    rows: int
+    # 'copied' (whole), 'weeks' (the weeks in [weeks[0], weeks[1]) replaced) or 'unchanged'.
+    how: str
+    weeks: tuple[date, date] | None = None
+
+    def describe(self) -> str:
+        if self.how == "weeks" and self.weeks:
+            return f"weeks {self.weeks[0]} to {self.weeks[1]} replaced"
+        return self.how
+
+
+@dataclass(frozen=True)
+class _Plan:
+    table: str
+    how: str
+    week_column: str | None = None
+    weeks: tuple[date, date] | None = None
+    # The last recorded write the new copy holds: (write_id, write_uuid).
+    last_write: tuple[int, str] | None = None
 
 
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def publish_marts(warehouse: Path, published: Path) -> dict[str, int]:
-    """Copy every table of schema `marts` into a fresh DuckDB file and swap it in.
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
-    Returns the row count per published table.
-    """
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, MARTS_SCHEMA, table],
+    ).fetchall()
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() "
+            "where database_name = ? and schema_name = ? and table_name = ?",
+            [database, schema, table],
+        ).fetchone()[0]
+    )
+
+
+def plan_publication(con: duckdb.DuckDBPyConnection, previous: str | None) -> list[_Plan]:
+    """How each table of `live.marts` reaches the new copy, given the previous copy
+    attached as `previous` (None: there is none)."""
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'live' and schema_name = ? order by table_name",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    ]
+    writes: dict[str, list[tuple]] = {}
+    if _has_table(con, "live", "audit", "week_window_writes"):
+        for row in con.execute(
+            f"select model, write_id, write_uuid, mode, week_column, week_start_min, week_end "
+            f"from live.{WRITES} order by model, write_id"
+        ).fetchall():
+            writes.setdefault(row[0], []).append(row[1:])
+    held: dict[str, tuple[int, str]] = {}
+    if previous is not None and _has_table(con, previous, STATE_SCHEMA, "mart_writes"):
+        state = f"{_ident(previous)}.{STATE_SCHEMA}.mart_writes"
+        held = {
+            t: (i, u)
+            for t, i, u in con.execute(
+                f"select table_name, write_id, write_uuid from {state}"
+            ).fetchall()
+        }
+    plans = []
+    for table in tables:
+        log = writes.get(table, [])
+        last = (log[-1][0], log[-1][1]) if log else None
+        since = _writes_since(log, held.get(table))
+        same_columns = previous is not None and _columns(con, "live", table) == _columns(
+            con, previous, table
+        )
+        if since is None or not same_columns or any(w[2] != "window" for w in since):
+            plans.append(_Plan(table, "copied", last_write=last))
+        elif not since:
+            plans.append(_Plan(table, "unchanged", last_write=last))
+        elif len({w[3] for w in since}) > 1:
+            plans.append(_Plan(table, "copied", last_write=last))
+        else:
+            weeks = (min(w[4] for w in since), max(w[5] for w in since))
+            plans.append(_Plan(table, "weeks", since[0][3], weeks, last))
+    return plans
+
+
+def _writes_since(log: list[tuple], held: tuple[int, str] | None) -> list[tuple] | None:
+    """The writes of `log` after the one the previous copy holds; None when that
+    write is not in the log (no record, or another warehouse's)."""
+    if held is None:
+        return None
+    for position, write in enumerate(log):
+        if (write[0], write[1]) == held:
+            return log[position + 1 :]
+    return None
+
+
+def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]:
+    """Bring a copy of every table of schema `marts` to the state of the live
+    warehouse and swap it in (module docstring); returns each table's rows and
+    how it was published."""
     published = Path(published)
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    counts: dict[str, int] = {}
+    live = f"attach {_lit(str(Path(warehouse).resolve()))} as live (read_only)"
+
+    con = duckdb.connect()
+    try:
+        con.execute(live)
+        previous = None
+        if published.exists():
+            con.execute(f"attach {_lit(str(published))} as previous (read_only)")
+            previous = "previous"
+        plans = plan_publication(con, previous)
+    finally:
+        con.close()
+    # A byte copy of the previous file when any of it is kept; else a fresh file.
+    if any(p.how != "copied" for p in plans):
+        shutil.copyfile(published, tmp)
+
+    out: dict[str, PublishedTable] = {}
     con = duckdb.connect(str(tmp))
     try:
-        con.execute(f"attach {_lit(str(Path(warehouse).resolve()))} as live (read_only)")
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() "
-                "where database_name = 'live' and schema_name = ? order by table_name",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        ]
+        con.execute(live)
         # Fully qualified names: the new file's own catalog may itself be called `marts`.
-        here = '"' + con.execute("select current_database()").fetchone()[0].replace('"', '""') + '"'
-        con.execute(f"create schema {here}.{MARTS_SCHEMA}")
-        for table in tables:
-            target = f'{here}.{MARTS_SCHEMA}."{table}"'
-            con.execute(f'create table {target} as select * from live.{MARTS_SCHEMA}."{table}"')
-            counts[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
+        here = _ident(con.execute("select current_database()").fetchone()[0])
+        con.execute(f"create schema if not exists {here}.{MARTS_SCHEMA}")
+        con.execute("begin transaction")
+        wanted = {p.table for p in plans}
+        for (stale,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() "
+            "and schema_name = ?",
+            [MARTS_SCHEMA],
+        ).fetchall():
+            if stale not in wanted:
+                con.execute(f"drop table {here}.{MARTS_SCHEMA}.{_ident(stale)}")
+        for plan in plans:
+            target = f"{here}.{MARTS_SCHEMA}.{_ident(plan.table)}"
+            source = f"live.{MARTS_SCHEMA}.{_ident(plan.table)}"
+            if plan.how == "copied":
+                con.execute(f"create or replace table {target} as select * from {source}")
+            elif plan.how == "weeks":
+                column, (first, end) = _ident(plan.week_column), plan.weeks
+                in_weeks = f"{column} >= ? and {column} < ?"
+                con.execute(f"delete from {target} where {in_weeks}", [first, end])
+                con.execute(
+                    f"insert into {target} select * from {source} where {in_weeks}", [first, end]
+                )
+            rows = con.execute(f"select count(*) from {target}").fetchone()[0]
+            out[plan.table] = PublishedTable(rows, plan.how, plan.weeks)
+        con.execute(f"create schema if not exists {here}.{STATE_SCHEMA}")
+        con.execute(
+            f"create or replace table {here}.{STATE_SCHEMA}.mart_writes "
+            "(table_name varchar, write_id bigint, write_uuid varchar)"
+        )
+        held = [(p.table, *p.last_write) for p in plans if p.last_write is not None]
+        if held:
+            con.executemany(
+                f"insert into {here}.{STATE_SCHEMA}.mart_writes values (?, ?, ?)", held
+            )
+        con.execute("commit")
         con.execute("detach live")
         # Everything in the main file before the rename: no WAL travels separately.
         con.execute("checkpoint")
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
     con.close()
     os.replace(tmp, published)
-    return counts
+    return out

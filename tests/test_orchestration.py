@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -183,6 +183,27 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(env: 
         messages = [json.loads(line)["info"]["msg"] for line in (step / "dbt.log").open()]
         assert any("no changes found, skipping parsing" in m for m in messages), step.name
         assert not any("Unable to do partial parsing" in m for m in messages), step.name
+    # Publishing copied again only the week the run rewrote in the week-window
+    # marts, as the warehouse recorded the writes (the copy equals it, above).
+    writes = query(
+        env.settings.warehouse,
+        "select model, mode, week_start_min, week_end from audit.week_window_writes "
+        "where model like 'seller_%' order by write_id desc limit 2",
+    )
+    assert sorted(writes) == [
+        ("seller_six_week_scores", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=42)),
+        ("seller_week_indicators", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=7)),
+    ]
+    (published,) = result.asset_materializations_for_node("published_marts")
+    how = {
+        line.split(" | ")[0].removeprefix("| marts."): line.split(" | ")[-1].removesuffix(" |")
+        for line in published.metadata["tables"].value.splitlines()
+        if line.startswith("| marts.")
+    }
+    for table, weeks in (("seller_week_indicators", 1), ("seller_six_week_scores", 6)):
+        end = MEASURED_WEEK + timedelta(days=7 * weeks)
+        assert how[table] == f"weeks {MEASURED_WEEK} to {end} replaced", how
+    assert how["seller_trajectory_weeks"] == "copied"
     summary = result.asset_materializations_for_node("servicenorms_marts")
     outcome = [m for m in summary if m.asset_key.path[-1] == "platform_week_summary"][0]
     assert outcome.metadata["week"].value == "2026-W42"
