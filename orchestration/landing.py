@@ -22,6 +22,7 @@ import codecs
 import csv
 import hashlib
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,26 @@ create table if not exists raw._rejected_files (
     load_id      bigint primary key,
     source_file  varchar not null,
     content      blob not null          -- the file's bytes, kept so nothing is lost
+)
+"""
+
+
+# Each landing file's digest with the size and times it was hashed at: a later
+# run hashes only files whose size or times differ (new or rewritten). The
+# change time (st_ctime) moves on every write and no tool can set it back, so a
+# file rewritten in place with its size and modification time restored is
+# still hashed again. A file changed within the last SETTLED_NS before it was
+# hashed is not cached: file times tick coarsely (milliseconds), so a second
+# write in the same tick could leave them unchanged. A cache: the batch
+# registry (`raw._batches`) stays the record.
+SETTLED_NS = 2_000_000_000
+FILE_DIGESTS_DDL = """
+create table if not exists audit.landing_file_digests (
+    source_file  varchar primary key,    -- relative to the landing root
+    file_bytes   bigint not null,
+    modified_ns  bigint not null,        -- st_mtime_ns
+    changed_ns   bigint not null,        -- st_ctime_ns
+    content_hash varchar not null        -- sha256 of the file bytes
 )
 """
 
@@ -122,10 +143,14 @@ def _lit(value: str) -> str:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema `raw`, the batch registry and every raw and quarantine table."""
+    """Create schema `raw`, the batch registry and every raw and quarantine table
+    (and the file digest cache in schema `audit`)."""
     con.execute("create schema if not exists raw")
     con.execute(BATCHES_DDL)
     con.execute(REJECTED_FILES_DDL)
+    # Bookkeeping that is not landed data lives in schema `audit`.
+    con.execute("create schema if not exists audit")
+    con.execute(FILE_DIGESTS_DDL)
     ensure_results_table(con)
     for entity in ENTITIES.values():
         cols = [f"{_q(c.name)} {c.type}" for c in entity.columns]
@@ -316,7 +341,8 @@ class Lander:
         ensure_raw_schema(con)
 
     def land_all(self) -> LandingSummary:
-        """Land every file of the landing directory not already on record.
+        """Land every file of the landing directory not already on record (by
+        content: the sha256 of each file, read only for new or changed files).
 
         Load ids are given in path order before anything lands, so they are the
         same whatever order the work finishes in. The entities' files then land
@@ -327,8 +353,7 @@ class Lander:
         second core busy.
         """
         files = discover_files(self.landing)
-        with ThreadPoolExecutor(self.workers) as pool:
-            digests = list(pool.map(lambda ep: _sha256(ep[1]), files))
+        digests = self._digests([path for _, path in files])
         known = {
             (entity, digest): (load_id, status)
             for entity, digest, load_id, status in self.con.execute(
@@ -376,6 +401,41 @@ class Lander:
         if self.validate:
             self.validate_pending(summary.batches)
         return summary
+
+    def _digests(self, paths: list[Path]) -> list[str]:
+        """The sha256 of each file: from `audit.landing_file_digests` when its size and
+        times are the ones it was hashed at, else read (and recorded)."""
+        known = {
+            rel: (size, modified, changed, digest)
+            for rel, size, modified, changed, digest in self.con.execute(
+                "select source_file, file_bytes, modified_ns, changed_ns, content_hash "
+                "from audit.landing_file_digests"
+            ).fetchall()
+        }
+        # Stat before reading: a file written meanwhile has other times next run.
+        stat_time = time.time_ns()
+        stats = [path.stat() for path in paths]
+        rels = [self._relative(path) for path in paths]
+        digests: list[str | None] = []
+        for rel, st in zip(rels, stats, strict=True):
+            cached = known.get(rel)
+            now = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            digests.append(cached[3] if cached is not None and cached[:3] == now else None)
+        todo = [i for i, d in enumerate(digests) if d is None]
+        with ThreadPoolExecutor(self.workers) as pool:
+            for i, digest in zip(todo, pool.map(lambda i: _sha256(paths[i]), todo), strict=True):
+                digests[i] = digest
+        settled_before = stat_time - SETTLED_NS
+        rows = [
+            (rels[i], st.st_size, st.st_mtime_ns, st.st_ctime_ns, digests[i])
+            for i, st in ((i, stats[i]) for i in todo)
+            if max(st.st_mtime_ns, st.st_ctime_ns) < settled_before
+        ]
+        if rows:
+            self.con.executemany(
+                "insert or replace into audit.landing_file_digests values (?, ?, ?, ?, ?)", rows
+            )
+        return [str(d) for d in digests]
 
     def validate_pending(self, batches: list[BatchResult]) -> None:
         """Validate every loaded batch that has no validation results yet: this run's,

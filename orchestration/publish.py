@@ -153,40 +153,36 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    live = f"attach {_lit(str(Path(warehouse).resolve()))} as live (read_only)"
 
+    out: dict[str, PublishedTable] = {}
+    # One connection holds the warehouse (read-only) from the plan to the copy:
+    # nothing can write to it in between.
     con = duckdb.connect()
     try:
-        con.execute(live)
+        con.execute(f"attach {_lit(str(Path(warehouse).resolve()))} as live (read_only)")
         previous = None
         if published.exists():
             con.execute(f"attach {_lit(str(published))} as previous (read_only)")
             previous = "previous"
         plans = plan_publication(con, previous)
-    finally:
-        con.close()
-    # A byte copy of the previous file when any of it is kept; else a fresh file.
-    if any(p.how != "copied" for p in plans):
-        shutil.copyfile(published, tmp)
-
-    out: dict[str, PublishedTable] = {}
-    con = duckdb.connect(str(tmp))
-    try:
-        con.execute(live)
-        # Fully qualified names: the new file's own catalog may itself be called `marts`.
-        here = _ident(con.execute("select current_database()").fetchone()[0])
-        con.execute(f"create schema if not exists {here}.{MARTS_SCHEMA}")
+        if previous is not None:
+            con.execute("detach previous")
+        # A byte copy of the previous file when any of it is kept; else a fresh file.
+        if any(p.how != "copied" for p in plans):
+            shutil.copyfile(published, tmp)
+        con.execute(f"attach {_lit(str(tmp))} as next_copy")
+        con.execute(f"create schema if not exists next_copy.{MARTS_SCHEMA}")
         con.execute("begin transaction")
         wanted = {p.table for p in plans}
         for (stale,) in con.execute(
-            "select table_name from duckdb_tables() where database_name = current_database() "
+            "select table_name from duckdb_tables() where database_name = 'next_copy' "
             "and schema_name = ?",
             [MARTS_SCHEMA],
         ).fetchall():
             if stale not in wanted:
-                con.execute(f"drop table {here}.{MARTS_SCHEMA}.{_ident(stale)}")
+                con.execute(f"drop table next_copy.{MARTS_SCHEMA}.{_ident(stale)}")
         for plan in plans:
-            target = f"{here}.{MARTS_SCHEMA}.{_ident(plan.table)}"
+            target = f"next_copy.{MARTS_SCHEMA}.{_ident(plan.table)}"
             source = f"live.{MARTS_SCHEMA}.{_ident(plan.table)}"
             if plan.how == "copied":
                 con.execute(f"create or replace table {target} as select * from {source}")
@@ -199,20 +195,19 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]
                 )
             rows = con.execute(f"select count(*) from {target}").fetchone()[0]
             out[plan.table] = PublishedTable(rows, plan.how, plan.weeks)
-        con.execute(f"create schema if not exists {here}.{STATE_SCHEMA}")
+        state = f"next_copy.{STATE_SCHEMA}.mart_writes"
+        con.execute(f"create schema if not exists next_copy.{STATE_SCHEMA}")
         con.execute(
-            f"create or replace table {here}.{STATE_SCHEMA}.mart_writes "
+            f"create or replace table {state} "
             "(table_name varchar, write_id bigint, write_uuid varchar)"
         )
         held = [(p.table, *p.last_write) for p in plans if p.last_write is not None]
         if held:
-            con.executemany(
-                f"insert into {here}.{STATE_SCHEMA}.mart_writes values (?, ?, ?)", held
-            )
+            con.executemany(f"insert into {state} values (?, ?, ?)", held)
         con.execute("commit")
-        con.execute("detach live")
         # Everything in the main file before the rename: no WAL travels separately.
-        con.execute("checkpoint")
+        con.execute("checkpoint next_copy")
+        con.execute("detach next_copy")
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -76,6 +77,66 @@ def test_landing_twice_changes_no_row_count(tmp_path: Path, landing: Path) -> No
     assert first.loaded == 2 and second.loaded == 0 and second.skipped == 2
     assert counts(warehouse) == before
     assert before["sellers"] == 2 and before["phone_calls"] == 2
+
+
+def _count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from orchestration import landing as landing_module
+
+    hashed: list[str] = []
+    real = landing_module._sha256
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(landing_module, "_sha256", counting)
+    return hashed
+
+
+def test_a_later_run_reads_only_new_or_changed_files(
+    tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration import landing as landing_module
+
+    monkeypatch.setattr(landing_module, "SETTLED_NS", 0)  # the files here are seconds old
+    warehouse = tmp_path / "w.duckdb"
+    land_directory(landing, warehouse)
+    hashed = _count_hashing(monkeypatch)
+    assert land_directory(landing, warehouse).skipped == 2
+    assert hashed == []
+    write(landing / "phone_calls" / "2026-W11.csv", CALLS_CSV.replace("PC", "PD"))
+    summary = land_directory(landing, warehouse)
+    assert hashed == ["2026-W11.csv"] and summary.loaded == 1 and summary.skipped == 2
+
+
+def test_a_file_rewritten_with_its_size_and_time_restored_is_read_again(
+    tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration import landing as landing_module
+
+    monkeypatch.setattr(landing_module, "SETTLED_NS", 0)
+    warehouse = tmp_path / "w.duckdb"
+    land_directory(landing, warehouse)
+    path = landing / "phone_calls" / "2026-W10.csv"
+    before = path.stat()
+    # Same size, same modification time (as `cp -p` or an unpacked archive would
+    # leave it): only the change time tells.
+    path.write_text(CALLS_CSV.replace("PC2", "PC9"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    summary = land_directory(landing, warehouse)
+    assert summary.loaded == 1
+    assert counts(warehouse)["phone_calls"] == 4
+
+
+def test_a_file_changed_just_before_it_was_hashed_is_hashed_again(
+    tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    land_directory(landing, warehouse)  # the files are younger than SETTLED_NS
+    hashed = _count_hashing(monkeypatch)
+    land_directory(landing, warehouse)
+    assert sorted(hashed) == ["2026-W01.csv", "2026-W10.csv"]
 
 
 def test_same_content_under_another_name_is_not_loaded_again(tmp_path: Path, landing: Path) -> None:
