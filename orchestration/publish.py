@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -46,7 +46,10 @@ class PublishedTable:
 
     def describe(self) -> str:
         if self.how == "weeks" and self.weeks:
-            return f"weeks {self.weeks[0]} to {self.weeks[1]} replaced"
+            first, last = self.weeks[0], self.weeks[1] - timedelta(days=7)
+            if first == last:
+                return f"week {first} replaced"
+            return f"weeks {first} to {last} replaced"
         return self.how
 
 
