@@ -48,6 +48,7 @@ from orchestration.contract import (  # noqa: E402
     VARCHAR,
     Entity,
 )
+from orchestration.sql_text import quote_identifier as _q  # noqa: E402
 
 ERROR = "ERROR"
 WARN = "WARN"
@@ -128,10 +129,6 @@ def load_transporters(path: Path = SEEDS / "transporters.csv") -> Transporters:
             r["transporter_code"] for r in rows if r["tracked"].strip().lower() == "true"
         ),
     )
-
-
-def _q(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _derived(join: Join) -> str:

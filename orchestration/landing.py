@@ -30,6 +30,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import ENTITIES, LOAD_COLUMNS, Column, Entity
+from orchestration.sql_text import quote_identifier as _q
+from orchestration.sql_text import quote_literal as _lit
 from orchestration.validation import (
     BatchValidator,
     Finding,
@@ -132,14 +134,6 @@ class LandingSummary:
     @property
     def rows_quarantined(self) -> int:
         return sum(b.rows_quarantined for b in self.batches)
-
-
-def _q(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -353,7 +347,8 @@ class Lander:
         second core busy.
         """
         files = discover_files(self.landing)
-        digests = self._digests([path for _, path in files])
+        rels = [self._relative(path) for _, path in files]
+        digests = self._digests([path for _, path in files], rels)
         known = {
             (entity, digest): (load_id, status)
             for entity, digest, load_id, status in self.con.execute(
@@ -366,8 +361,7 @@ class Lander:
         # (position, its path relative to the landing root, position of the same file earlier)
         repeats: list[tuple[int, str, int]] = []
         queues: dict[str, list[tuple[int, Path, str, int, str]]] = {}  # pos, path, rel, id, hash
-        for pos, ((entity, path), digest) in enumerate(zip(files, digests, strict=True)):
-            rel = self._relative(path)
+        for pos, ((entity, path), rel, digest) in enumerate(zip(files, rels, digests, strict=True)):
             if (entity, digest) in known:
                 batches[pos] = _skipped(entity, rel, *known[(entity, digest)])
             elif (entity, digest) in first_in_run:
@@ -402,9 +396,10 @@ class Lander:
             self.validate_pending(summary.batches)
         return summary
 
-    def _digests(self, paths: list[Path]) -> list[str]:
-        """The sha256 of each file: from `audit.landing_file_digests` when its size and
-        times are the ones it was hashed at, else read (and recorded)."""
+    def _digests(self, paths: list[Path], rels: list[str]) -> list[str]:
+        """The sha256 of each file (`rels`: their batch names): from
+        `audit.landing_file_digests` when its size and times are the ones it was
+        hashed at, else read (and recorded)."""
         known = {
             rel: (size, modified, changed, digest)
             for rel, size, modified, changed, digest in self.con.execute(
@@ -415,7 +410,6 @@ class Lander:
         # Stat before reading: a file written meanwhile has other times next run.
         stat_time = time.time_ns()
         stats = [path.stat() for path in paths]
-        rels = [self._relative(path) for path in paths]
         digests: list[str | None] = []
         for rel, st in zip(rels, stats, strict=True):
             cached = known.get(rel)

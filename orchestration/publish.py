@@ -29,6 +29,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.sql_text import quote_identifier as _q
+from orchestration.sql_text import quote_literal as _lit
+
 MARTS_SCHEMA = "marts"
 # In the published file: per table, the last write of the warehouse's record it holds.
 STATE_SCHEMA = "publication"
@@ -61,14 +64,6 @@ class _Plan:
     weeks: tuple[date, date] | None = None
     # The last recorded write the new copy holds: (write_id, write_uuid).
     last_write: tuple[int, str] | None = None
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
@@ -109,7 +104,7 @@ def plan_publication(con: duckdb.DuckDBPyConnection, previous: str | None) -> li
             writes.setdefault(row[0], []).append(row[1:])
     held: dict[str, tuple[int, str]] = {}
     if previous is not None and _has_table(con, previous, STATE_SCHEMA, "mart_writes"):
-        state = f"{_ident(previous)}.{STATE_SCHEMA}.mart_writes"
+        state = f"{_q(previous)}.{STATE_SCHEMA}.mart_writes"
         held = {
             t: (i, u)
             for t, i, u in con.execute(
@@ -124,12 +119,15 @@ def plan_publication(con: duckdb.DuckDBPyConnection, previous: str | None) -> li
         same_columns = previous is not None and _columns(con, "live", table) == _columns(
             con, previous, table
         )
-        if since is None or not same_columns or any(w[2] != "window" for w in since):
+        if (
+            since is None
+            or not same_columns
+            or any(w[2] != "window" for w in since)
+            or len({w[3] for w in since}) > 1  # weeks of more than one column
+        ):
             plans.append(_Plan(table, "copied", last_write=last))
         elif not since:
             plans.append(_Plan(table, "unchanged", last_write=last))
-        elif len({w[3] for w in since}) > 1:
-            plans.append(_Plan(table, "copied", last_write=last))
         else:
             weeks = (min(w[4] for w in since), max(w[5] for w in since))
             plans.append(_Plan(table, "weeks", since[0][3], weeks, last))
@@ -183,14 +181,14 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]
             [MARTS_SCHEMA],
         ).fetchall():
             if stale not in wanted:
-                con.execute(f"drop table next_copy.{MARTS_SCHEMA}.{_ident(stale)}")
+                con.execute(f"drop table next_copy.{MARTS_SCHEMA}.{_q(stale)}")
         for plan in plans:
-            target = f"next_copy.{MARTS_SCHEMA}.{_ident(plan.table)}"
-            source = f"live.{MARTS_SCHEMA}.{_ident(plan.table)}"
+            target = f"next_copy.{MARTS_SCHEMA}.{_q(plan.table)}"
+            source = f"live.{MARTS_SCHEMA}.{_q(plan.table)}"
             if plan.how == "copied":
                 con.execute(f"create or replace table {target} as select * from {source}")
             elif plan.how == "weeks":
-                column, (first, end) = _ident(plan.week_column), plan.weeks
+                column, (first, end) = _q(plan.week_column), plan.weeks
                 in_weeks = f"{column} >= ? and {column} < ?"
                 con.execute(f"delete from {target} where {in_weeks}", [first, end])
                 con.execute(
