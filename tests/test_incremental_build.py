@@ -97,6 +97,21 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
     ).fetchone()
     _restate(con, "order_items", early, landing / "order_items" / "9999-redated.csv",
              ordered_at="2026-06-01 10:00:00+00")
+    # Another seller past GroeiStart gets a new item in its last order, ordered
+    # before its first one: that order becomes its first and the 99th order the
+    # 100th, through the kept orders alone (no version of a landed item moved).
+    grower, ninety_ninth = con.execute(
+        "select seller_id, first_ordered_at from intermediate.int_seller_early_orders "
+        "where order_rank = 99 and seller_id in (select seller_id from intermediate.int_sellers "
+        "where hundredth_ordered_at is not null and seller_id <> ?) order by seller_id limit 1",
+        [seller],
+    ).fetchone()
+    last_item, first_at = con.execute(
+        "select max_by(order_item_id, ordered_at), min(ordered_at) "
+        "from staging.stg_raw__order_items where seller_id = ?", [grower],
+    ).fetchone()
+    _restate(con, "order_items", last_item, landing / "order_items" / "9999-added.csv",
+             order_item_id="OI-ADDED-1", ordered_at=str(first_at - timedelta(days=1)))
     (mover,) = con.execute(
         "select seller_id from staging.stg_raw__sellers where country = 'NL' "
         "order by seller_id desc limit 1"
@@ -143,6 +158,9 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
     moved_hundredth = con.execute(
         "select hundredth_ordered_at from intermediate.int_sellers where seller_id = ?", [seller]
     ).fetchone()[0]
+    grown_hundredth = con.execute(
+        "select hundredth_ordered_at from intermediate.int_sellers where seller_id = ?", [grower]
+    ).fetchone()[0]
     countries = {
         r[0] for r in con.execute(
             "select distinct country from intermediate.int_order_items_measured "
@@ -151,6 +169,7 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
     }
     con.close()
     assert moved_hundredth > hundredth and countries == {"BE"}
+    assert grown_hundredth == ninety_ninth
 
 
 def test_re_running_a_past_week_also_refreshes_the_six_week_scores_that_pool_it(

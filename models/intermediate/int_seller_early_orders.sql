@@ -1,0 +1,89 @@
+-- Each seller's first orders in GroeiStart's ranking (SPEC §7, §12): every
+-- order (FBB and cancelled too) ranked by its earliest ordered_at, ties by
+-- order_id; the first `groeistart_orders` (100) are kept, every order of a
+-- seller with fewer. int_sellers reads the 100th from here. `_load_id` is the
+-- greatest load id of the order's items.
+--
+-- Incremental by seller, without reading the sellers' history: landed items
+-- only add to what is kept. A new or changed item joins its order (the order
+-- starts at the least ordered_at of its items) and the seller's orders are
+-- ranked again over the kept ones and the changed ones. An order that was not
+-- kept started after the last kept one, so it can only enter through an item
+-- of this load ordered before that, and then the item's ordered_at is its
+-- start; an order's items of earlier loads have lower load ids than the new
+-- one. That holds while an item keeps its seller, order and ordered_at. Where
+-- a landed version of a changed item differs in any of them, every seller it
+-- names (old and new) is ranked again from all of its items (`rescanned`), and
+-- its kept orders are forgotten first (pre-hook: a seller left without items
+-- keeps no rows).
+{{ keyed_incremental_config('seller_id') }}
+{{ config(pre_hook="{% if is_incremental() %}delete from {{ this }} where seller_id in ({{ early_orders_rescanned_sellers() }}){% endif %}") }}
+{%- set kept_orders = var('groeistart_orders') %}
+with items as (
+    select seller_id, order_id, ordered_at, _load_id
+    from {{ ref('stg_raw__order_items') }}
+    {%- if is_incremental() %}
+    where {{ changed_since_built() }}
+    {%- endif %}
+),
+
+{% if is_incremental() -%}
+rescanned as (
+    {{ early_orders_rescanned_sellers() }}
+),
+
+candidate_orders as (
+    select seller_id, order_id, first_ordered_at, _load_id
+    from {{ this }}
+    where seller_id in (select seller_id from items)
+        and seller_id not in (select seller_id from rescanned)
+    union all
+    select seller_id, order_id, min(ordered_at) as first_ordered_at, max(_load_id) as _load_id
+    from items
+    where seller_id not in (select seller_id from rescanned)
+    group by seller_id, order_id
+    union all
+    -- Empty unless an item moved: the join then reads the sellers' items.
+    select all_items.seller_id, all_items.order_id, min(all_items.ordered_at) as first_ordered_at,
+        max(all_items._load_id) as _load_id
+    from {{ ref('stg_raw__order_items') }} as all_items
+    where all_items.seller_id in (select seller_id from rescanned)
+    group by all_items.seller_id, all_items.order_id
+),
+
+orders as (
+    select seller_id, order_id, min(first_ordered_at) as first_ordered_at, max(_load_id) as _load_id
+    from candidate_orders
+    group by seller_id, order_id
+),
+
+{% else -%}
+orders as (
+    select seller_id, order_id, min(ordered_at) as first_ordered_at, max(_load_id) as _load_id
+    from items
+    group by seller_id, order_id
+),
+
+{% endif -%}
+ranked as (
+    select
+        seller_id,
+        order_id,
+        first_ordered_at,
+        row_number() over (partition by seller_id order by first_ordered_at, order_id) as order_rank,
+        _load_id
+    from orders
+),
+
+final as (
+    select
+        seller_id,
+        order_id,
+        first_ordered_at,
+        cast(order_rank as integer) as order_rank,
+        _load_id
+    from ranked
+    where order_rank <= {{ kept_orders }}
+)
+
+select * from final
