@@ -54,12 +54,18 @@ where _version_rank = 1
     {{ load_id_column }} > {{ load_watermark() if watermark is none else watermark }}
 {%- endmacro %}
 
-{#- The highest `_load_id` of the model's table, read when the model runs and
-    inlined as a constant: a literal bound is pushed into the scans (and prunes
-    the append-ordered raw tables by their zone maps), where a scalar subquery
-    would make the filter a join evaluated after any join it guards. -#}
+{#- The highest `_load_id` of the model's table, inlined as a constant: a
+    literal bound is pushed into the scans (and prunes the append-ordered raw
+    tables by their zone maps), where a scalar subquery would make the filter a
+    join evaluated after any join it guards. The orchestrator reads it for the
+    tests before the run (watermarks_before_run); a model runs once per run, so
+    that value still holds when it runs, and the model takes it instead of
+    scanning its table again. Otherwise it is read when the model runs. (A lower
+    watermark would only recompute more keys, to the same rows.) -#}
 {% macro load_watermark() -%}
     {%- if execute and is_incremental() -%}
+        {%- set before_run = watermarks_before_run().get(model.name) -%}
+        {%- if before_run is not none -%}{{ return(before_run | int) }}{%- endif -%}
         {%- set result = run_query("select coalesce(max(_load_id), 0) from " ~ this) -%}
         {{- return(result.columns[0].values()[0] | int) -}}
     {%- else -%}

@@ -1,4 +1,4 @@
-{#- Parameters of one run: the week window and the test watermarks.
+{#- Parameters of one run: the week window and the keyed models' watermarks.
 
     A dbt var passed on the command line wins (`dbt build --vars
     '{week_start_min: "2026-03-02", week_start_max: "2026-03-09"}'` rebuilds those
@@ -24,8 +24,10 @@
     {{ return(run_parameter('week_start_max', '2999-01-01')) }}
 {%- endmacro %}
 
-{#- {model name: load id}: the keyed models' watermarks before the run (macros/tested_rows.sql). -#}
-{% macro tested_since_load_ids() -%}
-    {%- set given = run_parameter('tested_since_load_id', {}) -%}
+{#- {model name: load id}: the keyed models' watermarks before the run: the
+    models start from them (load_watermark), the tests read the rows above them
+    (macros/tested_rows.sql). -#}
+{% macro watermarks_before_run() -%}
+    {%- set given = run_parameter('watermarks_before_run', {}) -%}
     {{ return(fromjson(given) if given is string else given) }}
 {%- endmacro %}

@@ -39,7 +39,7 @@
         {%- if 'week_window_weeks_after' in node.config.meta -%}
             {%- do return(in_week_window('week_start', node.config.meta['week_window_weeks_after'])) -%}
         {%- endif -%}
-        {%- set since = tested_since_load_ids().get(node.name) -%}
+        {%- set since = watermarks_before_run().get(node.name) -%}
         {%- if since is not none -%}
             {%- do return('_load_id > ' ~ (since | int)) -%}
         {%- endif -%}

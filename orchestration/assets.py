@@ -203,7 +203,7 @@ def weekly_dbt_args(full_refresh: bool) -> list[str]:
 
 
 def weekly_dbt_parameters(
-    dbt_vars: Mapping[str, Any], full_refresh: bool, tested_since: Mapping[str, int] | None = None
+    dbt_vars: Mapping[str, Any], full_refresh: bool, watermarks: Mapping[str, int] | None = None
 ) -> dict[str, str]:
     """The run parameters of a weekly step (macros/run_parameters.sql).
 
@@ -216,8 +216,8 @@ def weekly_dbt_parameters(
     if full_refresh:
         return {}
     parameters = {name: str(value) for name, value in dbt_vars.items()}
-    if tested_since:
-        parameters["tested_since_load_id"] = json.dumps(dict(tested_since), sort_keys=True)
+    if watermarks:
+        parameters["watermarks_before_run"] = json.dumps(dict(watermarks), sort_keys=True)
     return parameters
 
 
@@ -264,8 +264,8 @@ def build_dbt_assets(
         warehouse: WarehouseResource,
     ) -> Iterator[Any]:
         dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
-        tested_since = keyed_model_watermarks(warehouse.warehouse, manifest)
-        parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh, tested_since)
+        watermarks = keyed_model_watermarks(warehouse.warehouse, manifest)
+        parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh, watermarks)
         events = _run_dbt_step(context, dbt, warehouse, config.full_refresh, parameters)
         first = week_for_partition_key(context.partition_key_range.start)
         last = week_for_partition_key(context.partition_key_range.end)

@@ -75,9 +75,9 @@ def build_weeks(
     extra = ["--full-refresh"] if full_refresh else []
     build_vars: dict = dict(week_window_vars(first_week, last_week))
     if not full_refresh:
-        tested_since = keyed_model_watermarks(warehouse)
-        if tested_since:
-            build_vars["tested_since_load_id"] = tested_since
+        watermarks = keyed_model_watermarks(warehouse)
+        if watermarks:
+            build_vars["watermarks_before_run"] = watermarks
     run_dbt("seed", *extra, warehouse=warehouse)
     run_dbt(
         "build",

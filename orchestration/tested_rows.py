@@ -3,7 +3,7 @@
 The models incremental by key (`keyed_incremental_config`, delete+insert on the
 natural key) give every row they rewrite a `_load_id` above the table's highest
 `_load_id` before the run. Read those watermarks before `dbt build` and pass
-them as the var `tested_since_load_id`; `macros/tested_rows.sql` then tests only
+them as the var `watermarks_before_run`; `macros/tested_rows.sql` then tests only
 the rows above them. A full refresh, or a model without a table yet, is tested
 whole.
 """

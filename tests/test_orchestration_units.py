@@ -179,7 +179,7 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week() -> No
     # a full refresh tests every row.
     since = {"stg_raw__order_items": 41}
     parameters = weekly_dbt_parameters(window, False, since)
-    assert json.loads(parameters.pop("tested_since_load_id")) == since and parameters == window
+    assert json.loads(parameters.pop("watermarks_before_run")) == since and parameters == window
     assert weekly_dbt_parameters(window, True, since) == {}
 
 

@@ -57,7 +57,7 @@ def test_the_keyed_models_and_their_watermarks(built: Path) -> None:
 
 def test_keyed_model_tests_read_the_rows_above_the_watermark(built: Path) -> None:
     watermark = keyed_model_watermarks(built)["stg_raw__order_items"]
-    since = {"tested_since_load_id": {"stg_raw__order_items": watermark}}
+    since = {"watermarks_before_run": {"stg_raw__order_items": watermark}}
     # A duplicate among rows written before the run is not read again...
     _execute(built, "insert into staging.stg_raw__order_items "
                     "(select * from staging.stg_raw__order_items order by order_item_id limit 1)")
@@ -86,3 +86,21 @@ def test_week_window_model_tests_read_the_window(built: Path) -> None:
         _test(built, model, week_window_vars(earlier, LAST))
     with pytest.raises(DbtError, match="unique_combination"):
         _test(built, model, {})
+
+
+def test_keyed_models_start_from_the_watermarks_given_for_the_run(built: Path) -> None:
+    # A later version of one seller, with a load id above every other.
+    (seller,) = _execute(built, "select min(seller_id) from raw.sellers")[0]
+    _execute(built, "insert into raw.sellers (select * replace (_load_id + 1000 as _load_id, "
+                    "'zzz/later.csv' as _source_file, 'Renamed' as display_name) "
+                    f"from raw.sellers where seller_id = '{seller}' limit 1)")
+    (newest,) = _execute(built, "select max(_load_id) from raw.sellers")[0]
+    name = f"select display_name from staging.stg_raw__sellers where seller_id = '{seller}'"
+    # Given as the watermark before the run, the model takes it as already built
+    # (it does not read its table's maximum)...
+    run_dbt("run", "--select", "stg_raw__sellers", warehouse=built,
+            vars={"watermarks_before_run": {"stg_raw__sellers": newest}})
+    assert _execute(built, name) != [("Renamed",)]
+    # ...and without it reads its table's maximum, below the new version.
+    run_dbt("run", "--select", "stg_raw__sellers", warehouse=built)
+    assert _execute(built, name) == [("Renamed",)]
