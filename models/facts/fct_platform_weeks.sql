@@ -1,6 +1,9 @@
 -- The platform's measured weeks: from its first to its last week with
 -- activity (a non-REVIEWS indicator with a denominator, or a submitted
 -- review). Every seller spine ends at the last of these (SPEC §12).
+-- A table (a few dozen rows): as a view, each of the models and tests that read
+-- it scanned the weekly counts and every review again.
+{{ config(materialized='table') }}
 with counts as (
     select week_start from {{ ref('fct_seller_week_indicator_counts') }}
     where denominator > 0
