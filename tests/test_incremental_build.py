@@ -112,6 +112,21 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
     ).fetchone()
     _restate(con, "order_items", last_item, landing / "order_items" / "9999-added.csv",
              order_item_id="OI-ADDED-1", ordered_at=str(first_at - timedelta(days=1)))
+    # A third gets a new item, ordered after its 100th order, in its first order:
+    # the order stays first, but its load id (and so the seller's) moves.
+    keeper, first_order = con.execute(
+        "select seller_id, order_id from intermediate.int_seller_early_orders "
+        "where order_rank = 1 and seller_id in (select seller_id from intermediate.int_sellers "
+        "where hundredth_ordered_at is not null and seller_id not in (?, ?)) "
+        "order by seller_id limit 1",
+        [seller, grower],
+    ).fetchone()
+    first_item, last_at = con.execute(
+        "select min(order_item_id) filter (where order_id = ?), max(ordered_at) "
+        "from staging.stg_raw__order_items where seller_id = ?", [first_order, keeper],
+    ).fetchone()
+    _restate(con, "order_items", first_item, landing / "order_items" / "9999-added-late.csv",
+             order_item_id="OI-ADDED-2", ordered_at=str(last_at + timedelta(hours=1)))
     (mover,) = con.execute(
         "select seller_id from staging.stg_raw__sellers where country = 'NL' "
         "order by seller_id desc limit 1"
@@ -161,6 +176,13 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
     grown_hundredth = con.execute(
         "select hundredth_ordered_at from intermediate.int_sellers where seller_id = ?", [grower]
     ).fetchone()[0]
+    (kept_load,) = con.execute(
+        "select _load_id from intermediate.int_seller_early_orders "
+        "where seller_id = ? and order_id = ?", [keeper, first_order],
+    ).fetchone()
+    (added_load,) = con.execute(
+        "select _load_id from staging.stg_raw__order_items where order_item_id = 'OI-ADDED-2'"
+    ).fetchone()
     countries = {
         r[0] for r in con.execute(
             "select distinct country from intermediate.int_order_items_measured "
@@ -169,7 +191,7 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
     }
     con.close()
     assert moved_hundredth > hundredth and countries == {"BE"}
-    assert grown_hundredth == ninety_ninth
+    assert grown_hundredth == ninety_ninth and kept_load == added_load
 
 
 def test_re_running_a_past_week_also_refreshes_the_six_week_scores_that_pool_it(

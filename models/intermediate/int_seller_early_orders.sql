@@ -6,16 +6,17 @@
 --
 -- Incremental by seller, without reading the sellers' history: landed items
 -- only add to what is kept. A new or changed item joins its order (the order
--- starts at the least ordered_at of its items) and the seller's orders are
--- ranked again over the kept ones and the changed ones. An order that was not
--- kept started after the last kept one, so it can only enter through an item
--- of this load ordered before that, and then the item's ordered_at is its
--- start; an order's items of earlier loads have lower load ids than the new
--- one. That holds while an item keeps its seller, order and ordered_at. Where
--- a landed version of a changed item differs in any of them, every seller it
--- names (old and new) is ranked again from all of its items (`rescanned`), and
--- its kept orders are forgotten first (pre-hook: a seller left without items
--- keeps no rows).
+-- starts at the least ordered_at of its items), and a seller's orders are
+-- ranked again over the kept ones and the changed ones when that can change
+-- them: the seller has fewer than 100 kept, or the item is of a kept order or
+-- ordered no later than the 100th. An order that was not kept started after
+-- the 100th, so it can only enter through an item of this load ordered before
+-- that, and then the item's ordered_at is its start; an order's items of
+-- earlier loads have lower load ids than the new one. That holds while an item
+-- keeps its seller, order and ordered_at. Where a landed version of a changed
+-- item differs in any of them, every seller it names (old and new) is ranked
+-- again from all of its items (`rescanned`), and its kept orders are forgotten
+-- first (pre-hook: a seller left without items keeps no rows).
 {{ keyed_incremental_config('seller_id') }}
 {{ config(pre_hook="{% if is_incremental() %}delete from {{ this }} where seller_id in ({{ early_orders_rescanned_sellers() }}){% endif %}") }}
 {%- set kept_orders = var('groeistart_orders') %}
@@ -32,15 +33,33 @@ rescanned as (
     {{ early_orders_rescanned_sellers() }}
 ),
 
+-- The sellers whose kept orders the changed items can change.
+reranked as (
+    select items.seller_id
+    from items
+    left join {{ this }} as hundredth
+        on hundredth.seller_id = items.seller_id
+        and hundredth.order_rank = {{ kept_orders }}
+    where hundredth.seller_id is null
+        or items.ordered_at <= hundredth.first_ordered_at
+    union
+    select items.seller_id
+    from items
+    inner join {{ this }} as kept
+        on kept.seller_id = items.seller_id
+        and kept.order_id = items.order_id
+),
+
 candidate_orders as (
     select seller_id, order_id, first_ordered_at, _load_id
     from {{ this }}
-    where seller_id in (select seller_id from items)
+    where seller_id in (select seller_id from reranked)
         and seller_id not in (select seller_id from rescanned)
     union all
     select seller_id, order_id, min(ordered_at) as first_ordered_at, max(_load_id) as _load_id
     from items
-    where seller_id not in (select seller_id from rescanned)
+    where seller_id in (select seller_id from reranked)
+        and seller_id not in (select seller_id from rescanned)
     group by seller_id, order_id
     union all
     -- Empty unless an item moved: the join then reads the sellers' items.
