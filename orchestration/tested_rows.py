@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.dbt_runner import PROJECT_DIR
+from orchestration.sql_text import quote_identifier
 
 MANIFEST_PATH = PROJECT_DIR / "target" / "manifest.json"
 
@@ -33,10 +34,22 @@ def keyed_incremental_models(manifest_path: Path) -> dict[str, tuple[str, str]]:
     }
 
 
+# The watermarks the last run read: lower bounds for the next read (below).
+WATERMARKS_TABLE = "audit.keyed_model_watermarks"
+
+
 def keyed_model_watermarks(
     warehouse: Path, manifest_path: Path = MANIFEST_PATH
 ) -> dict[str, int]:
-    """{model name: highest `_load_id`} of the keyed incremental tables that exist."""
+    """{model name: highest `_load_id`} of the keyed incremental tables that exist.
+
+    Each is read over the rows at or above the value the previous read found:
+    the tables grow by appending, so those rows sit in their last row groups and
+    DuckDB skips the others by their zone maps (a full scan of the largest takes
+    ~1 s at marketplace scale). The maximum is at least that bound whenever a
+    row reaches it; when none does (a table rebuilt, a key's load id lowered),
+    the whole table is read. The values read are kept as the next bounds.
+    """
     models = keyed_incremental_models(manifest_path)
     if not Path(warehouse).exists() or not models:
         return {}
@@ -50,13 +63,36 @@ def keyed_model_watermarks(
                 "select schema_name, table_name from duckdb_tables()"
             ).fetchall()
         }
+        bounds = (
+            dict(con.execute(f"select model, load_id from {WATERMARKS_TABLE}").fetchall())
+            if ("audit", WATERMARKS_TABLE.split(".")[1]) in present
+            else {}
+        )
         watermarks = {}
         for name, (schema, table) in sorted(models.items()):
-            if (schema, table) in present:
+            if (schema, table) not in present:
+                continue
+            relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+            value = None
+            if name in bounds:
                 value = con.execute(
-                    f'select coalesce(max(_load_id), 0) from "{schema}"."{table}"'
+                    f"select max(_load_id) from {relation} where _load_id >= ?", [bounds[name]]
                 ).fetchone()[0]
-                watermarks[name] = int(value)
+            if value is None:
+                value = con.execute(
+                    f"select coalesce(max(_load_id), 0) from {relation}"
+                ).fetchone()[0]
+            watermarks[name] = int(value)
+        con.execute("create schema if not exists audit")
+        con.execute(
+            f"create table if not exists {WATERMARKS_TABLE} (model varchar, load_id bigint)"
+        )
+        con.execute("begin")
+        con.execute(f"delete from {WATERMARKS_TABLE}")
+        con.executemany(
+            f"insert into {WATERMARKS_TABLE} values (?, ?)", sorted(watermarks.items())
+        )
+        con.execute("commit")
         return watermarks
     finally:
         con.close()

@@ -104,3 +104,15 @@ def test_keyed_models_start_from_the_watermarks_given_for_the_run(built: Path) -
     # ...and without it reads its table's maximum, below the new version.
     run_dbt("run", "--select", "stg_raw__sellers", warehouse=built)
     assert _execute(built, name) == [("Renamed",)]
+
+
+def test_watermarks_read_from_the_last_bound_are_exact(built: Path) -> None:
+    first = keyed_model_watermarks(built)
+    stored = _execute(built, "select model, load_id from audit.keyed_model_watermarks")
+    assert dict(stored) == first
+    # A bound above every row (a table rebuilt with lower load ids): the whole table is read.
+    _execute(built, "update audit.keyed_model_watermarks set load_id = load_id + 1000000")
+    assert keyed_model_watermarks(built) == first
+    # A bound below every row reads every row, to the same maximum.
+    _execute(built, "update audit.keyed_model_watermarks set load_id = 0")
+    assert keyed_model_watermarks(built) == first
