@@ -89,9 +89,10 @@ def keyed_model_watermarks(
         )
         con.execute("begin")
         con.execute(f"delete from {WATERMARKS_TABLE}")
-        con.executemany(
-            f"insert into {WATERMARKS_TABLE} values (?, ?)", sorted(watermarks.items())
-        )
+        if watermarks:
+            con.executemany(
+                f"insert into {WATERMARKS_TABLE} values (?, ?)", sorted(watermarks.items())
+            )
         con.execute("commit")
         return watermarks
     finally:

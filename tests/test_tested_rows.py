@@ -116,3 +116,8 @@ def test_watermarks_read_from_the_last_bound_are_exact(built: Path) -> None:
     # A bound below every row reads every row, to the same maximum.
     _execute(built, "update audit.keyed_model_watermarks set load_id = 0")
     assert keyed_model_watermarks(built) == first
+
+
+def test_no_watermarks_before_the_first_build(tmp_path: Path) -> None:
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    assert keyed_model_watermarks(tmp_path / "empty.duckdb") == {}
