@@ -4,8 +4,8 @@ The models incremental by key (`keyed_incremental_config`, delete+insert on the
 natural key) give every row they rewrite a `_load_id` above the table's highest
 `_load_id` before the run. Read those watermarks before `dbt build` and pass
 them as the var `watermarks_before_run`; `macros/tested_rows.sql` then tests only
-the rows above them. A full refresh, or a model without a table yet, is tested
-whole.
+the rows above them (and the models start from them: `load_watermark`). A full
+refresh, or a model without a table yet, is tested whole.
 """
 
 import json
@@ -35,7 +35,8 @@ def keyed_incremental_models(manifest_path: Path) -> dict[str, tuple[str, str]]:
 
 
 # The watermarks the last run read: lower bounds for the next read (below).
-WATERMARKS_TABLE = "audit.keyed_model_watermarks"
+WATERMARKS_SCHEMA, WATERMARKS_NAME = "audit", "keyed_model_watermarks"
+WATERMARKS_TABLE = f"{WATERMARKS_SCHEMA}.{WATERMARKS_NAME}"
 
 
 def keyed_model_watermarks(
@@ -65,7 +66,7 @@ def keyed_model_watermarks(
         }
         bounds = (
             dict(con.execute(f"select model, load_id from {WATERMARKS_TABLE}").fetchall())
-            if ("audit", WATERMARKS_TABLE.split(".")[1]) in present
+            if (WATERMARKS_SCHEMA, WATERMARKS_NAME) in present
             else {}
         )
         watermarks = {}
@@ -75,15 +76,16 @@ def keyed_model_watermarks(
             relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
             value = None
             if name in bounds:
+                # A literal, not a parameter: only a constant reaches the scan's zone maps.
                 value = con.execute(
-                    f"select max(_load_id) from {relation} where _load_id >= ?", [bounds[name]]
+                    f"select max(_load_id) from {relation} where _load_id >= {int(bounds[name])}"
                 ).fetchone()[0]
             if value is None:
                 value = con.execute(
                     f"select coalesce(max(_load_id), 0) from {relation}"
                 ).fetchone()[0]
             watermarks[name] = int(value)
-        con.execute("create schema if not exists audit")
+        con.execute(f"create schema if not exists {WATERMARKS_SCHEMA}")
         con.execute(
             f"create table if not exists {WATERMARKS_TABLE} (model varchar, load_id bigint)"
         )
