@@ -210,8 +210,8 @@ def weekly_dbt_parameters(
     A full refresh recreates the week-window models, so it must cover every week,
     whatever the run's partitions: no parameters (the defaults cover every week),
     and its tests read every row. Otherwise the week window, and the watermarks
-    of the keyed incremental models whose rows above them the tests read
-    (orchestration.tested_rows).
+    of the keyed incremental models: the models start from them and their tests
+    read the rows above them (orchestration.tested_rows).
     """
     if full_refresh:
         return {}
@@ -264,7 +264,10 @@ def build_dbt_assets(
         warehouse: WarehouseResource,
     ) -> Iterator[Any]:
         dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
-        watermarks = keyed_model_watermarks(warehouse.warehouse, manifest)
+        # A full refresh takes no watermarks: not read for it.
+        watermarks = (
+            None if config.full_refresh else keyed_model_watermarks(warehouse.warehouse, manifest)
+        )
         parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh, watermarks)
         events = _run_dbt_step(context, dbt, warehouse, config.full_refresh, parameters)
         first = week_for_partition_key(context.partition_key_range.start)
