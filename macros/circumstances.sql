@@ -54,15 +54,18 @@ where excluded.event_key is null
 
 {#- The week-assignment filter of incremental weekly models: half-open window. -#}
 {#- `weeks_after` widens the window's end for models whose week W also depends on
-    the weeks before W (six-week scores pool W-5 ... W). -#}
+    the weeks before W (six-week scores pool W-5 ... W); 'all' opens it for
+    models whose every later week depends on W (trajectories carry their state
+    from week to week). -#}
 {% macro in_week_window(week_start_column, weeks_after=0) -%}
     ({{ week_start_column }} >= cast('{{ week_start_min() }}' as date)
      and {{ week_start_column }} < {{ week_window_end(weeks_after) }})
 {%- endmacro %}
 
-{#- The window's (exclusive) end, widened by `weeks_after` weeks. -#}
+{#- The window's (exclusive) end, widened by `weeks_after` weeks ('all': no end). -#}
 {% macro week_window_end(weeks_after=0) -%}
-    {%- if weeks_after == 0 -%}cast('{{ week_start_max() }}' as date)
+    {%- if weeks_after == 'all' -%}cast('{{ no_week_end() }}' as date)
+    {%- elif weeks_after == 0 -%}cast('{{ week_start_max() }}' as date)
     {%- else -%}{{ dbt.dateadd('day', 7 * weeks_after, "cast('" ~ week_start_max() ~ "' as date)") }}
     {%- endif -%}
 {%- endmacro %}
@@ -78,14 +81,15 @@ where excluded.event_key is null
     weeks and appends them again; a full refresh builds every week in the vars.
     Each build is recorded in audit.week_window_writes (macros/week_window_writes.sql). -#}
 {% macro week_window_config(weeks_after=0) -%}
+{%- set weeks_after_arg = "'all'" if weeks_after == 'all' else weeks_after -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     meta={'week_window_weeks_after': weeks_after},
     pre_hook=[
-        record_week_window_write("week_start", weeks_after),
-        "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start', " ~ weeks_after ~ ") }}{% endif %}"
+        record_week_window_write("week_start", weeks_after_arg),
+        "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start', " ~ weeks_after_arg ~ ") }}{% endif %}"
     ],
 ) }}
 {%- endmacro %}

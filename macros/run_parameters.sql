@@ -21,7 +21,12 @@
 
 {#- The Monday after the last week the week-window models rebuild (exclusive). -#}
 {% macro week_start_max() -%}
-    {{ return(run_parameter('week_start_max', '2999-01-01')) }}
+    {{ return(run_parameter('week_start_max', no_week_end())) }}
+{%- endmacro %}
+
+{#- The end of every window that has none: after every week the warehouse holds. -#}
+{% macro no_week_end() -%}
+    {{ return('2999-01-01') }}
 {%- endmacro %}
 
 {#- {model name: load id}: the keyed models' watermarks before the run: the

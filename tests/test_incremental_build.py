@@ -157,6 +157,7 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
     for table in (
         "main.fct_seller_week_indicator_counts",
         "main.fct_seller_week_reviews",
+        "main.fct_seller_week_spine",
         "marts.seller_week_indicators",
     ):
         this_week = f"select * from {table} where week_start = ? order by all"
@@ -225,14 +226,32 @@ def test_re_running_a_past_week_also_refreshes_the_six_week_scores_that_pool_it(
     con.close()
     land_directory(landing, warehouse)
     scores = "select * from marts.seller_six_week_scores where week_start > ? order by all"
+    # Rebuilt from the re-run week on: every later week carries the trajectory state.
+    carried = [
+        f"select * from {table} order by all"
+        for table in (
+            "main.fct_seller_week_spine",
+            "marts.seller_trajectory_weeks",
+            "marts.seller_notifications",
+            "marts.platform_week_summary",
+        )
+    ]
+    later_actions = (
+        "select * from marts.seller_trajectory_weeks where week_start > ? order by all"
+    )
     before = _query(warehouse, scores, past)
+    actions_before = _query(warehouse, later_actions, past)
     build_weeks(warehouse, past, past)
     after = _query(warehouse, scores, past)
     assert after != before  # the later weeks' pools saw the corrected week
+    assert _query(warehouse, later_actions, past) != actions_before  # and their trajectories
+    carried_after = [_query(warehouse, sql) for sql in carried]
     # The same as rebuilding every week's marts from the stored weekly facts.
     from orchestration.dbt_runner import run_dbt
     from orchestration.weeks import week_window_vars
 
-    run_dbt("build", "--select", "marts", warehouse=warehouse,
+    run_dbt("build", "--select", "marts", "fct_seller_week_spine", warehouse=warehouse,
             vars=week_window_vars(None, last))
     assert _query(warehouse, scores, past) == after
+    for sql, rows in zip(carried, carried_after, strict=True):
+        assert rows and _query(warehouse, sql) == rows, sql

@@ -1,17 +1,22 @@
 -- One row per platform week: how many sellers were measured, the share of
 -- measured sellers conforming per indicator, strikes and trajectory actions.
+-- Rebuilt from the window's first week on, like the trajectories it counts.
+{{ week_window_config(weeks_after='all') }}
 {% set indicators = ['FULFILMENT', 'HANDOVER', 'CANCELLATIONS', 'RESPONSE_TIME', 'TRACK_AND_TRACE',
                      'PHONE_AVAILABILITY', 'CASE_ITEM_RATIO', 'RETURNS', 'REVIEWS'] %}
 with indicators as (
     select * from {{ ref('seller_week_indicators') }}
+    where {{ in_week_window('week_start', 'all') }}
 ),
 
 trajectory as (
     select * from {{ ref('seller_trajectory_weeks') }}
+    where {{ in_week_window('week_start', 'all') }}
 ),
 
 weeks as (
     select * from {{ ref('fct_platform_weeks') }}
+    where {{ in_week_window('week_start', 'all') }}
 ),
 
 measured as (

@@ -2,13 +2,18 @@
 -- needs telling. A strike is a STRIKE notification (with the trajectory action
 -- it triggers); every other breach, and a monthly NPS below its norm, is a MAIL.
 -- NPS mails go out with the week that contains the month's last day.
+-- Rebuilt from the window's first week on, like the trajectories whose actions
+-- it sends: a week's mail keeps the names and responses it went out with
+-- until that week is run again.
+{{ week_window_config(weeks_after='all') }}
 with indicators as (
     select * from {{ ref('seller_week_indicators') }}
-    where is_breach
+    where is_breach and {{ in_week_window('week_start', 'all') }}
 ),
 
 trajectory as (
     select * from {{ ref('seller_trajectory_weeks') }}
+    where {{ in_week_window('week_start', 'all') }}
 ),
 
 nps as (
@@ -56,6 +61,7 @@ monthly as (
         cast(null as {{ dbt.type_string() }}) as trajectory_action,
         case when nps.reliable then 'improvement needed' else 'improvement needed (fewer than 25 responses)' end as reason
     from nps
+    where {{ in_week_window(iso_week_start(dbt.last_day('nps.month_start', 'month')), 'all') }}
 ),
 
 notifications as (

@@ -1,3 +1,4 @@
+{{ week_window_config(weeks_after='all') }}
 -- The improvement trajectory per seller and spine week (SPEC §7, §12).
 -- A strike week is a week with at least one strike. A trajectory opens at the
 -- first strike week while none is open; its strikes 1-4 send a MAIL, strike 5
@@ -5,6 +6,9 @@
 -- It is COMPLETED in the week that makes 24 consecutive clean weeks; the next
 -- strike then opens a new trajectory at 1. Computed with window functions
 -- over the strike weeks; no row-by-row state.
+-- Rebuilt from the window's first week on (every later week carries its
+-- state): the state comes from all of a seller's strike weeks, a few percent
+-- of its weeks, and only the window's weeks are written.
 {% set complete_after = var('trajectory_clean_weeks_to_complete') %}
 {% set temporary_closure_at = var('trajectory_temporary_closure_at') %}
 {% set final_warning_at = var('trajectory_final_warning_at') %}
@@ -18,12 +22,18 @@ sellers as (
 ),
 
 strikes as (
+    select seller_id, week_start, indicator
+    from {{ ref('seller_week_indicators') }}
+    where is_strike
+),
+
+window_strikes as (
     select
         seller_id,
         week_start,
         {{ dbt.listagg('indicator', "','", 'order by indicator') }} as strike_indicators
-    from {{ ref('seller_week_indicators') }}
-    where is_strike
+    from strikes
+    where {{ in_week_window('week_start', 'all') }}
     group by seller_id, week_start
 ),
 
@@ -35,23 +45,29 @@ weeks as (
         spine.iso_week,
         spine.week_index,
         (sellers.groeistart_last_week is null or spine.week_start <= sellers.groeistart_last_week) as in_groeistart,
-        strikes.seller_id is not null as is_strike_week,
-        strikes.strike_indicators
+        window_strikes.seller_id is not null as is_strike_week,
+        window_strikes.strike_indicators
     from spine
     inner join sellers
         on sellers.seller_id = spine.seller_id
-    left join strikes
-        on strikes.seller_id = spine.seller_id
-        and strikes.week_start = spine.week_start
+    left join window_strikes
+        on window_strikes.seller_id = spine.seller_id
+        and window_strikes.week_start = spine.week_start
+    where {{ in_week_window('spine.week_start', 'all') }}
 ),
 
+-- Every strike week of the seller's spine, the weeks before the window included.
 strike_weeks as (
     select
-        seller_id,
-        week_index,
-        lag(week_index) over (partition by seller_id order by week_index) as previous_strike_index
-    from weeks
-    where is_strike_week
+        spine.seller_id,
+        spine.week_index,
+        lag(spine.week_index) over (partition by spine.seller_id order by spine.week_index) as previous_strike_index
+    from spine
+    inner join sellers
+        on sellers.seller_id = spine.seller_id
+    inner join (select distinct seller_id, week_start from strikes) as struck
+        on struck.seller_id = spine.seller_id
+        and struck.week_start = spine.week_start
 ),
 
 -- A strike opens a new trajectory when there was none before, or when the
@@ -114,15 +130,49 @@ effective_strikes as (
         or counted_strikes.week_index <= closures.closed_from_index
 ),
 
+-- The last strike week at or before each of the window's weeks: the strike
+-- weeks and the window's weeks in one timeline per seller.
+timeline as (
+    select seller_id, week_index, week_index as strike_index, 0 as is_window_week
+    from strike_weeks
+    union all
+    select seller_id, week_index, cast(null as integer) as strike_index, 1 as is_window_week
+    from weeks
+),
+
+last_strikes as (
+    select seller_id, week_index, last_strike_index
+    from (
+        select
+            seller_id,
+            week_index,
+            is_window_week,
+            max(strike_index) over (
+                partition by seller_id order by week_index
+                range between unbounded preceding and current row
+            ) as last_strike_index
+        from timeline
+    ) as running
+    where is_window_week = 1
+),
+
+first_spine_weeks as (
+    select seller_id, min(week_index) as first_spine_index
+    from spine
+    group by seller_id
+),
+
 with_last_strike as (
     select
         weeks.*,
-        max(case when weeks.is_strike_week then weeks.week_index end) over (
-            partition by weeks.seller_id order by weeks.week_index
-            rows between unbounded preceding and current row
-        ) as last_strike_index,
-        min(weeks.week_index) over (partition by weeks.seller_id) as first_spine_index
+        last_strikes.last_strike_index,
+        first_spine_weeks.first_spine_index
     from weeks
+    inner join last_strikes
+        on last_strikes.seller_id = weeks.seller_id
+        and last_strikes.week_index = weeks.week_index
+    inner join first_spine_weeks
+        on first_spine_weeks.seller_id = weeks.seller_id
 ),
 
 located as (
