@@ -1,5 +1,7 @@
 {#- The latest landed row per natural key (SPEC §3, §12): the file whose path
-    relative to the landing root sorts last wins; inside one file, the last row.
+    relative to the landing root sorts last wins; a file landed again under the
+    same path (its content changed) wins over its earlier loads; inside one
+    file, the last row.
 
     Incrementally, only the keys touched by loads landed since the table was last
     built are re-ranked, over every landed version of those keys, so the result
@@ -15,7 +17,7 @@ from (
         landed.*,
         row_number() over (
             partition by {% for k in key_columns %}landed.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
-            order by landed._source_file desc, landed._row_number desc
+            order by landed._source_file desc, landed._load_id desc, landed._row_number desc
         ) as _version_rank
     from {{ relation }} as landed
     {{- join_touched_keys(relation, key_columns) }}

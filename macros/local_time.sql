@@ -53,11 +53,6 @@
     cast(extract(week from {{ d }}) as integer)
 {%- endmacro %}
 
-{#- Hours (possibly fractional) from a to b, both local wall-clock timestamps. -#}
-{% macro hours_between(a, b) -%}
-    ({{ dbt.datediff(a, b, 'second') }} / 3600.0)
-{%- endmacro %}
-
 {#- ISO day of week of a DATE: Monday = 1 ... Sunday = 7. -#}
 {% macro iso_day_of_week(d) -%}
     {{ return(adapter.dispatch('iso_day_of_week', 'servicenorms')(d)) }}
@@ -67,7 +62,16 @@
     cast(extract(isodow from {{ d }}) as integer)
 {%- endmacro %}
 
-{#- A DATE plus a number of seconds, as a local timestamp. -#}
-{% macro date_plus_seconds(d, seconds) -%}
-    {{ dbt.dateadd('second', seconds, 'cast(' ~ d ~ ' as timestamp)') }}
+{#- A DATE plus a number of microseconds, as a local timestamp. -#}
+{% macro date_plus_microseconds(d, microseconds) -%}
+    {{ return(adapter.dispatch('date_plus_microseconds', 'servicenorms')(d, microseconds)) }}
+{%- endmacro %}
+
+{% macro default__date_plus_microseconds(d, microseconds) -%}
+    {{ dbt.dateadd('microsecond', microseconds, 'cast(' ~ d ~ ' as timestamp)') }}
+{%- endmacro %}
+
+{#- DuckDB multiplies an interval by a 32-bit count only (dbt.dateadd's form). -#}
+{% macro duckdb__date_plus_microseconds(d, microseconds) -%}
+    (cast({{ d }} as timestamp) + to_microseconds(cast({{ microseconds }} as bigint)))
 {%- endmacro %}

@@ -390,10 +390,16 @@ SLA_DEADLINES = [
     # Created on a holiday: the next counting day is used up, ending at 24:00.
     ("SLA-ON-HOLIDAY", "SLA-NL", "2026-05-14 10:00:00", "2026-05-16 00:00:00", H24),
     ("SLA-MIDNIGHT", "SLA-NL", "2026-06-01 00:00:00", "2026-06-02 00:00:00", H24),
+    # Fractional seconds count: half a second after midnight leaves the day short
+    # by that half second, taken from the next counting day (Monday after Friday).
+    ("SLA-SUBSECOND", "SLA-NL", "2026-06-03 10:00:00.700", "2026-06-04 10:00:00.700", H24),
+    ("SLA-MIDNIGHT-SUBSECOND", "SLA-NL", "2026-06-05 00:00:00.500", "2026-06-08 00:00:00.500",
+     H24),
     # 8 working hours: a full office day ends at 17:00; holidays are skipped.
     ("SLA-OLD-MON-EARLY", "SLA-OLD", "2020-03-02 08:00:00", "2020-03-02 17:00:00", H8),
     ("SLA-OLD-TUE-MID", "SLA-OLD", "2020-03-03 10:30:00", "2020-03-04 10:30:00", H8),
     ("SLA-OLD-XMAS", "SLA-OLD", "2020-12-24 15:00:00", "2020-12-28 15:00:00", H8),
+    ("SLA-OLD-SUBSECOND", "SLA-OLD", "2020-03-03 16:59:59.250", "2020-03-04 16:59:59.250", H8),
     # Fri 2021-01-01 is in the week of Mon 2020-12-28: still the old SLA.
     ("SLA-OLD-NEW-YEAR", "SLA-OLD", "2021-01-01 10:00:00", "2021-01-04 17:00:00", H8),
     ("SLA-NEW-RULE", "SLA-OLD", "2021-01-04 10:00:00", "2021-01-05 10:00:00", H24),
@@ -454,6 +460,9 @@ def more_rules(b: LandingBuilder) -> None:
         else:
             response = local(deadline)  # exactly at the deadline: on time
         b.question(seller_id, case_id=key, created=local(created), response=response)
+    # A tenth of a second after a deadline with a fraction is late.
+    b.question("SLA-NL", case_id="SUBSECOND-LATE", created=local("2026-06-03 11:00:00.700"),
+               response=local("2026-06-04 11:00:00.800"))
     # The CASE_ITEM_RATIO denominator of the pending week: 10 items ordered in it.
     for _ in range(10):
         b.item("PEND-NL", ordered=day(PENDING_WEEK, "09:00"), promise=PENDING_WEEK,

@@ -53,6 +53,14 @@ def test_reply_exactly_at_the_deadline_is_on_time(scenario_warehouse) -> None:
     assert statuses == {key: "ON_TIME" for key, *_ in SLA_DEADLINES if key.startswith("SLA-")}
 
 
+def test_reply_a_fraction_of_a_second_after_the_deadline_is_late(scenario_warehouse) -> None:
+    (found,) = scenario_warehouse.query(
+        "select deadline_local, response_status from intermediate.int_customer_questions_sla "
+        "where case_id = 'SUBSECOND-LATE'"
+    )
+    assert found == (datetime.fromisoformat("2026-06-04 11:00:00.700"), "LATE")
+
+
 def test_unanswered_question_is_late_before_the_cutoff_and_pending_after_it(
     scenario_warehouse,
 ) -> None:

@@ -341,3 +341,30 @@ def test_files_are_discovered_in_relative_path_order_with_any_extension_case(
 def test_missing_landing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LandingError, match="does not exist"):
         land_directory(tmp_path / "nope", tmp_path / "w.duckdb")
+
+
+def test_a_file_landed_again_under_its_path_wins_over_its_earlier_loads(
+    tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC §12: the latest load wins. A file delivered again under the same path
+    with corrected content sorts with itself: its newest load wins, whatever the
+    order the versions are scanned in."""
+    from orchestration import landing as landing_module
+    from orchestration.dbt_runner import run_dbt
+
+    monkeypatch.setattr(landing_module, "SETTLED_NS", 0)
+    warehouse = tmp_path / "w.duckdb"
+    land_directory(landing, warehouse)
+    path = landing / "sellers" / "2026-W01.csv"
+    for version in ("v2", "v3"):
+        path.write_text(SELLERS_CSV.replace("Shop One", f"Shop One {version}"), encoding="utf-8")
+        assert land_directory(landing, warehouse).loaded == 1
+    run_dbt("run", "--select", "stg_raw__sellers", warehouse=warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        names = con.execute(
+            "select display_name from staging.stg_raw__sellers where seller_id = 'S1'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert names == [("Shop One v3",)]

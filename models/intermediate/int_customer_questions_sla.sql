@@ -10,6 +10,7 @@
 -- Incremental by question: recomputed when the question or its seller changed
 -- (the calendar and the norms are seeds: a change there needs a full refresh).
 {{ keyed_incremental_config('case_id') }}
+{% set hour_us = 3600 * 1000000 %}
 with questions as (
     select * from {{ ref('stg_raw__customer_questions') }}
     {%- if is_incremental() %}
@@ -60,11 +61,13 @@ with_sla as (
 windows as (
     select
         with_sla.*,
-        -- The counting window of a day, in seconds after its midnight.
-        case when sla = '8_WORKING_HOURS' then 9 * 3600 else 0 end as window_open_s,
-        case when sla = '8_WORKING_HOURS' then 17 * 3600 else 24 * 3600 end as window_close_s,
-        case when sla = '8_WORKING_HOURS' then 8 * 3600 else 24 * 3600 end as required_s,
-        {{ dbt.datediff('cast(created_date as timestamp)', 'created_at_local', 'second') }} as created_s
+        -- The counting window of a day, in microseconds after its midnight: a
+        -- question's fractional seconds count too (a whole-second clock would
+        -- put its deadline up to a second early).
+        case when sla = '8_WORKING_HOURS' then {{ 9 * hour_us }} else 0 end as window_open_us,
+        case when sla = '8_WORKING_HOURS' then {{ 17 * hour_us }} else {{ 24 * hour_us }} end as window_close_us,
+        case when sla = '8_WORKING_HOURS' then {{ 8 * hour_us }} else {{ 24 * hour_us }} end as required_us,
+        {{ dbt.datediff('cast(created_date as timestamp)', 'created_at_local', 'microsecond') }} as created_us
     from with_sla
 ),
 
@@ -72,12 +75,12 @@ first_day as (
     select
         windows.*,
         creation_day.counting_days_through,
-        -- Counting seconds available on the creation day itself.
+        -- Counting time available on the creation day itself.
         case
             when creation_day.is_counting_day
-                then greatest(0, window_close_s - greatest(created_s, window_open_s))
+                then greatest(0, window_close_us - greatest(created_us, window_open_us))
             else 0
-        end as first_day_s
+        end as first_day_us
     from windows
     inner join calendar as creation_day
         on creation_day.country = windows.country
@@ -88,9 +91,9 @@ deadlines as (
     select
         first_day.*,
         case
-            when first_day_s >= required_s
-                then {{ date_plus_seconds('created_date', 'greatest(created_s, window_open_s) + required_s') }}
-            else {{ date_plus_seconds('next_day.date_day', 'window_open_s + required_s - first_day_s') }}
+            when first_day_us >= required_us
+                then {{ date_plus_microseconds('created_date', 'greatest(created_us, window_open_us) + required_us') }}
+            else {{ date_plus_microseconds('next_day.date_day', 'window_open_us + required_us - first_day_us') }}
         end as deadline_local
     from first_day
     -- The first counting day after the creation day. The window length equals
