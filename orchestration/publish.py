@@ -36,6 +36,9 @@ MARTS_SCHEMA = "marts"
 # In the published file: per table, the last write of the warehouse's record it holds.
 STATE_SCHEMA = "publication"
 WRITES = "audit.week_window_writes"
+# The end of a write with no end (a model rebuilt from its window's first week on):
+# macros/run_parameters.sql, no_week_end().
+NO_WEEK_END = date(2999, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class PublishedTable:
     def describe(self) -> str:
         if self.how == "weeks" and self.weeks:
             first, last = self.weeks[0], self.weeks[1] - timedelta(days=7)
+            if self.weeks[1] >= NO_WEEK_END:
+                return f"weeks from {first} on replaced"
             if first == last:
                 return f"week {first} replaced"
             return f"weeks {first} to {last} replaced"

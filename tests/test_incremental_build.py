@@ -255,3 +255,28 @@ def test_re_running_a_past_week_also_refreshes_the_six_week_scores_that_pool_it(
     assert _query(warehouse, scores, past) == after
     for sql, rows in zip(carried, carried_after, strict=True):
         assert rows and _query(warehouse, sql) == rows, sql
+
+
+def test_a_week_after_the_window_is_not_measured_by_any_mart(tmp_path: Path) -> None:
+    """A Wednesday run measures up to its week; the reviews already landed for the
+    week in progress make no spine week, six-week score or summary row of it."""
+    landing = tmp_path / "landing"
+    warehouse = tmp_path / "w.duckdb"
+    generate(landing, sellers=10, weeks=4, start_week=START, seed=8)
+    in_progress = parse_iso_week(START) + timedelta(weeks=3)
+    land_directory(landing, warehouse)
+    assert _query(
+        warehouse, "select count(*) from raw.reviews where submitted_at >= ?", in_progress
+    )[0][0] > 0
+    build_weeks(warehouse, None, in_progress - timedelta(weeks=1), full_refresh=True)
+    measured = in_progress - timedelta(weeks=1)
+    for table in (
+        "main.fct_platform_weeks",
+        "main.fct_seller_week_spine",
+        "main.fct_seller_week_reviews",
+        "marts.seller_week_indicators",
+        "marts.seller_six_week_scores",
+        "marts.seller_trajectory_weeks",
+        "marts.platform_week_summary",
+    ):
+        assert _query(warehouse, f"select max(week_start) from {table}") == [(measured,)], table

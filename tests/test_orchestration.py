@@ -188,10 +188,13 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(env: 
     writes = query(
         env.settings.warehouse,
         "select model, mode, week_start_min, week_end from audit.week_window_writes "
-        "where model like 'seller_%' order by write_id desc limit 2",
+        "where model like 'seller_%' order by write_id desc limit 4",
     )
+    every_later_week = date(2999, 1, 1)
     assert sorted(writes) == [
+        ("seller_notifications", "window", MEASURED_WEEK, every_later_week),
         ("seller_six_week_scores", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=42)),
+        ("seller_trajectory_weeks", "window", MEASURED_WEEK, every_later_week),
         ("seller_week_indicators", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=7)),
     ]
     (published,) = result.asset_materializations_for_node("published_marts")
@@ -203,7 +206,10 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(env: 
     assert how["seller_week_indicators"] == f"week {MEASURED_WEEK} replaced", how
     last = MEASURED_WEEK + timedelta(days=35)  # the six-week scores of W .. W+5
     assert how["seller_six_week_scores"] == f"weeks {MEASURED_WEEK} to {last} replaced", how
-    assert how["seller_trajectory_weeks"] == "copied"
+    # Rebuilt from the week on (trajectories carry state); the monthly NPS whole.
+    for table in ("seller_trajectory_weeks", "seller_notifications", "platform_week_summary"):
+        assert how[table] == f"weeks from {MEASURED_WEEK} on replaced", how
+    assert how["seller_monthly_nps"] == "copied"
     summary = result.asset_materializations_for_node("servicenorms_marts")
     outcome = [m for m in summary if m.asset_key.path[-1] == "platform_week_summary"][0]
     assert outcome.metadata["week"].value == "2026-W42"
