@@ -62,6 +62,16 @@ where excluded.event_key is null
      and {{ week_start_column }} < {{ week_window_end(weeks_after) }})
 {%- endmacro %}
 
+{#- The rows a model rebuilt from its window's first week on (weeks_after='all')
+    writes: a weekly run, the weeks from week_start_min; a build from nothing,
+    every week, as its first weeks and trajectory state come from the whole
+    history (also when a weekly run finds the table missing). -#}
+{% macro in_open_week_window(week_start_column) -%}
+    {%- if is_incremental() -%}{{ in_week_window(week_start_column, 'all') }}
+    {%- else -%}(1 = 1)
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The window's (exclusive) end, widened by `weeks_after` weeks ('all': no end). -#}
 {% macro week_window_end(weeks_after=0) -%}
     {%- if weeks_after == 'all' -%}cast('{{ no_week_end() }}' as date)

@@ -280,3 +280,29 @@ def test_a_week_after_the_window_is_not_measured_by_any_mart(tmp_path: Path) -> 
         "marts.platform_week_summary",
     ):
         assert _query(warehouse, f"select max(week_start) from {table}") == [(measured,)], table
+
+
+def test_a_weekly_run_that_finds_a_trajectory_table_missing_builds_every_week(
+    tmp_path: Path,
+) -> None:
+    """The models rebuilt from the window on take their state from the whole
+    history: built from nothing in a weekly run (a new or dropped table), they
+    hold every week, as a full build does."""
+    landing = tmp_path / "landing"
+    warehouse = tmp_path / "w.duckdb"
+    generate(landing, sellers=12, weeks=6, start_week=START, seed=9)
+    last = parse_iso_week(START) + timedelta(weeks=5)
+    land_directory(landing, warehouse)
+    build_weeks(warehouse, None, last, full_refresh=True)
+    tables = ("main.fct_seller_week_spine", "marts.seller_trajectory_weeks",
+              "marts.seller_notifications", "marts.platform_week_summary")
+    full = {t: _query(warehouse, f"select * from {t} order by all") for t in tables}
+    con = duckdb.connect(str(warehouse))
+    for table in tables:
+        con.execute(f"drop table {table}")
+    con.close()
+    build_weeks(warehouse, last, last)
+    for table in tables:
+        rows = _query(warehouse, f"select * from {table} order by all")
+        assert rows == full[table], table
+    assert len({r[1] for r in full["main.fct_seller_week_spine"]}) > 1

@@ -50,7 +50,7 @@ final as (
     from first_activity
     inner join {{ ref('fct_platform_weeks') }} as weeks
         on weeks.week_start >= first_activity.first_week
-    where {{ in_week_window('weeks.week_start', 'all') }}
+    where {{ in_open_week_window('weeks.week_start') }}
 )
 
 select * from final

@@ -117,10 +117,12 @@ weighted as (
         shares.week_start,
         -- Each term is rounded to a DECIMAL before summing: decimal sums are
         -- exact, so the norm does not depend on the order a parallel
-        -- aggregation adds the terms in (byte-identical reruns).
-        sum(cast(shares.item_share * coalesce(ratios.question_ratio, cir.norm_value) as decimal(38, 18)))
+        -- aggregation adds the terms in (byte-identical reruns). 30 decimals
+        -- keep more digits than a DOUBLE holds for any ratio above 1e-13, so
+        -- a single term comes back as the very DOUBLE it was.
+        sum(cast(shares.item_share * coalesce(ratios.question_ratio, cir.norm_value) as decimal(38, 30)))
             as case_item_ratio_norm,
-        sum(cast(shares.item_share * coalesce(ratios.return_ratio, ret.norm_value) as decimal(38, 18)))
+        sum(cast(shares.item_share * coalesce(ratios.return_ratio, ret.norm_value) as decimal(38, 30)))
             as returns_norm
     from seller_week_shares as shares
     left join group_month_ratios as ratios

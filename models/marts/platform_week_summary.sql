@@ -6,17 +6,17 @@
                      'PHONE_AVAILABILITY', 'CASE_ITEM_RATIO', 'RETURNS', 'REVIEWS'] %}
 with indicators as (
     select * from {{ ref('seller_week_indicators') }}
-    where {{ in_week_window('week_start', 'all') }}
+    where {{ in_open_week_window('week_start') }}
 ),
 
 trajectory as (
     select * from {{ ref('seller_trajectory_weeks') }}
-    where {{ in_week_window('week_start', 'all') }}
+    where {{ in_open_week_window('week_start') }}
 ),
 
 weeks as (
     select * from {{ ref('fct_platform_weeks') }}
-    where {{ in_week_window('week_start', 'all') }}
+    where {{ in_open_week_window('week_start') }}
 ),
 
 measured as (

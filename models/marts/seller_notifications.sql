@@ -8,12 +8,12 @@
 {{ week_window_config(weeks_after='all') }}
 with indicators as (
     select * from {{ ref('seller_week_indicators') }}
-    where is_breach and {{ in_week_window('week_start', 'all') }}
+    where is_breach and {{ in_open_week_window('week_start') }}
 ),
 
 trajectory as (
     select * from {{ ref('seller_trajectory_weeks') }}
-    where {{ in_week_window('week_start', 'all') }}
+    where {{ in_open_week_window('week_start') }}
 ),
 
 nps as (
@@ -61,7 +61,7 @@ monthly as (
         cast(null as {{ dbt.type_string() }}) as trajectory_action,
         case when nps.reliable then 'improvement needed' else 'improvement needed (fewer than 25 responses)' end as reason
     from nps
-    where {{ in_week_window(iso_week_start(dbt.last_day('nps.month_start', 'month')), 'all') }}
+    where {{ in_open_week_window(iso_week_start(dbt.last_day('nps.month_start', 'month'))) }}
 ),
 
 notifications as (

@@ -33,7 +33,7 @@ window_strikes as (
         week_start,
         {{ dbt.listagg('indicator', "','", 'order by indicator') }} as strike_indicators
     from strikes
-    where {{ in_week_window('week_start', 'all') }}
+    where {{ in_open_week_window('week_start') }}
     group by seller_id, week_start
 ),
 
@@ -53,7 +53,7 @@ weeks as (
     left join window_strikes
         on window_strikes.seller_id = spine.seller_id
         and window_strikes.week_start = spine.week_start
-    where {{ in_week_window('spine.week_start', 'all') }}
+    where {{ in_open_week_window('spine.week_start') }}
 ),
 
 -- Every strike week of the seller's spine, the weeks before the window included.
