@@ -10,3 +10,16 @@
 {% macro duckdb__regex_full_match(value, pattern) -%}
     regexp_full_match({{ value }}, {{ pattern }})
 {%- endmacro %}
+
+{#- `value` without any whitespace (spaces, tabs, line breaks). -#}
+{% macro without_whitespace(value) -%}
+    {{ return(adapter.dispatch('without_whitespace', 'servicenorms')(value)) }}
+{%- endmacro %}
+
+{% macro default__without_whitespace(value) -%}
+    regexp_replace({{ value }}, '\s', '')
+{%- endmacro %}
+
+{% macro duckdb__without_whitespace(value) -%}
+    regexp_replace({{ value }}, '\s', '', 'g')
+{%- endmacro %}

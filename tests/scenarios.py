@@ -726,12 +726,13 @@ def circumstances(b: LandingBuilder) -> None:
         for _ in range(late):
             b.late_item(seller_id, day(w, "09:00"), w + timedelta(days=2))
 
-    # TRANSPORTER DHL, all countries, FULFILMENT and TRACK_AND_TRACE (written untidily):
+    # TRANSPORTER DHL, all countries, FULFILMENT and TRACK_AND_TRACE (written untidily,
+    # a tab among the spaces):
     # DHL items and lines are removed; TNT ones stay.
     w = EXCLUDE_WEEKS["TRANSPORTER"]
     b.circumstance("C-DHL", starts_on="2026-09-14", ends_on="2026-09-20", scope="TRANSPORTER",
                    transporter_code="DHL", country="ALL",
-                   indicators=" fulfilment | Track_And_Trace ", effect="EXCLUDE_EVENTS")
+                   indicators=" fulfilment |\tTrack_And_Trace ", effect="EXCLUDE_EVENTS")
     # Without a transporter code a TRANSPORTER circumstance matches nothing.
     b.circumstance("C-NO-CODE", starts_on="2026-09-14", ends_on="2026-09-20",
                    scope="TRANSPORTER", country="ALL", indicators="ALL",

@@ -25,9 +25,11 @@ listed as (
         circumstances.description
     from circumstances
     cross join weekly_indicators
-    -- Indicator names contain no spaces: dropping them trims every listed name.
-    where {{ dbt.position("'|ALL|'", dbt.concat(["'|'", "replace(circumstances.indicators, ' ', '')", "'|'"])) }} > 0
-        or {{ dbt.position(dbt.concat(["'|'", "weekly_indicators.indicator", "'|'"]), dbt.concat(["'|'", "replace(circumstances.indicators, ' ', '')", "'|'"])) }} > 0
+    -- Indicator names contain no whitespace: dropping it (spaces, tabs, line
+    -- breaks) trims every listed name.
+    {%- set listed = dbt.concat(["'|'", without_whitespace('circumstances.indicators'), "'|'"]) %}
+    where {{ dbt.position("'|ALL|'", listed) }} > 0
+        or {{ dbt.position(dbt.concat(["'|'", "weekly_indicators.indicator", "'|'"]), listed) }} > 0
 )
 
 select * from listed
