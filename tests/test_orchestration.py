@@ -22,6 +22,7 @@ from orchestration.cli import main
 from orchestration.dbt_runner import PROJECT_DIR
 from orchestration.definitions import WEEKLY_JOB, build_definitions
 from orchestration.pipeline import _failure_message, execute_weeks
+from orchestration.publish import NO_WEEK_END
 from orchestration.resources import ServiceNormsSettings, WarehouseResource
 from orchestration.sensors import CIRCUMSTANCES_SENSOR, CIRCUMSTANCES_TAG
 
@@ -190,7 +191,7 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(env: 
         "select model, mode, week_start_min, week_end from audit.week_window_writes "
         "where model like 'seller_%' order by write_id desc limit 4",
     )
-    every_later_week = date(2999, 1, 1)
+    every_later_week = NO_WEEK_END
     assert sorted(writes) == [
         ("seller_notifications", "window", MEASURED_WEEK, every_later_week),
         ("seller_six_week_scores", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=42)),
