@@ -4,35 +4,43 @@
 -- [end - 3 months, end), end = week_start + 7 days); with fewer than 5 there,
 -- every review dated before the end. One row per spine week from the seller's
 -- first review on; numerator = sum of grades, denominator = count.
-with reviews as (
-    select * from {{ ref('int_reviews') }}
-),
-
-first_review as (
-    select seller_id, min(submitted_week) as first_week
-    from reviews
+-- Only the reviews from the window's first three-month start on are counted
+-- per day; the older ones (needed by the fallback alone) are one total per
+-- seller, so a weekly run does not group the whole history by day.
+{%- set recent_from = "cast(" ~ dbt.dateadd('month', -3, dbt.dateadd('day', 7, "cast('" ~ week_start_min() ~ "' as date)")) ~ " as date)" %}
+with per_seller as (
+    select
+        seller_id,
+        min(submitted_week) as first_week,
+        count(case when submitted_date < {{ recent_from }} then 1 end) as reviews_before,
+        coalesce(sum(case when submitted_date < {{ recent_from }} then grade end), 0) as grade_sum_before
+    from {{ ref('int_reviews') }}
     group by seller_id
 ),
 
 seller_weeks as (
     select
-        first_review.seller_id,
+        per_seller.seller_id,
+        per_seller.reviews_before,
+        per_seller.grade_sum_before,
         weeks.week_start,
         cast({{ dbt.dateadd('day', 7, 'weeks.week_start') }} as date) as window_end,
         cast({{ dbt.dateadd('month', -3, dbt.dateadd('day', 7, 'weeks.week_start')) }} as date) as window_start
-    from first_review
+    from per_seller
     inner join {{ ref('fct_platform_weeks') }} as weeks
-        on weeks.week_start >= first_review.first_week
+        on weeks.week_start >= per_seller.first_week
     where {{ in_week_window('weeks.week_start') }}
 ),
 
-daily as (
+-- A window week's three-month start is never before `recent_from`.
+recent_daily as (
     select
         seller_id,
         submitted_date,
         count(*) as reviews,
         sum(grade) as grade_sum
-    from reviews
+    from {{ ref('int_reviews') }}
+    where submitted_date >= {{ recent_from }}
     group by seller_id, submitted_date
 ),
 
@@ -40,12 +48,15 @@ windowed as (
     select
         seller_weeks.seller_id,
         seller_weeks.week_start,
-        sum(case when daily.submitted_date >= seller_weeks.window_start then daily.reviews else 0 end) as reviews_3m,
-        sum(case when daily.submitted_date >= seller_weeks.window_start then daily.grade_sum else 0 end) as grade_sum_3m,
-        sum(daily.reviews) as reviews_all,
-        sum(daily.grade_sum) as grade_sum_all
+        coalesce(sum(case when daily.submitted_date >= seller_weeks.window_start then daily.reviews end), 0)
+            as reviews_3m,
+        coalesce(sum(case when daily.submitted_date >= seller_weeks.window_start then daily.grade_sum end), 0)
+            as grade_sum_3m,
+        max(seller_weeks.reviews_before) + coalesce(sum(daily.reviews), 0) as reviews_all,
+        max(seller_weeks.grade_sum_before) + coalesce(sum(daily.grade_sum), 0) as grade_sum_all
     from seller_weeks
-    inner join daily
+    -- left: a seller's reviews may all be older than `recent_from`
+    left join recent_daily as daily
         on daily.seller_id = seller_weeks.seller_id
         and daily.submitted_date < seller_weeks.window_end
     group by seller_weeks.seller_id, seller_weeks.week_start
