@@ -13,3 +13,12 @@ from {{ model }}
 where not coalesce(({{ expression }}), false)
 {% if where_clause %}and ({{ where_clause }}){% endif %}
 {% endtest %}
+
+{#- Years of a calendar in which a group (country) has no holiday flagged: the
+    holiday seed does not cover the calendar's years (macros/calendar.sql). -#}
+{% test every_year_has_a_holiday(model, date_column, group_column, holiday_column) %}
+select {{ group_column }}, {{ dbt.date_trunc('year', date_column) }} as calendar_year
+from {{ model }}
+group by {{ group_column }}, {{ dbt.date_trunc('year', date_column) }}
+having sum(case when {{ holiday_column }} then 1 else 0 end) = 0
+{% endtest %}

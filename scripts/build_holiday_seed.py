@@ -15,7 +15,8 @@ from pathlib import Path
 import holidays
 
 COUNTRIES = ("NL", "BE")
-FIRST_YEAR, LAST_YEAR = 2016, 2035
+# The years of the calendar (macros/calendar.sql).
+FIRST_YEAR, LAST_YEAR = 2000, 2050
 OUT = Path(__file__).resolve().parents[1] / "seeds" / "public_holidays.csv"
 
 

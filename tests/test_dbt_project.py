@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -34,5 +35,18 @@ def test_empty_warehouse_builds_every_mart_and_unit_tests_pass(tmp_path: Path) -
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()
     }
+    # The time rules know every day of 2000-2050 with its holidays (macros/calendar.sql;
+    # the data test calendar_years_have_holidays checks each year has some).
+    first_day, last_day, christmases = con.execute(
+        "select min(date_day), max(date_day),"
+        " count(*) filter (where is_holiday and strftime(date_day, '%m-%d') = '12-25')"
+        " from intermediate.int_calendar_days"
+    ).fetchone()
+    weeks = con.execute(
+        "select min(week_start), max(week_start) from intermediate.int_weeks"
+    ).fetchone()
     con.close()
     assert MARTS <= tables
+    assert (first_day, last_day) == (date(2000, 1, 1), date(2050, 12, 31))
+    assert christmases == 2 * 51  # NL and BE, every year
+    assert weeks == (date(1999, 12, 27), date(2050, 12, 26))

@@ -3,7 +3,7 @@
 -- running count of "counting days" (Monday-Friday, not a holiday) that the
 -- response-SLA deadlines step through.
 with days as (
-    {{ dbt.date_spine('day', "cast('2015-01-01' as date)", "cast('2037-01-01' as date)") }}
+    {{ dbt.date_spine('day', "cast('" ~ calendar_first_day() ~ "' as date)", "cast('" ~ calendar_end_day() ~ "' as date)") }}
 ),
 
 countries as (

@@ -1,7 +1,12 @@
 -- Every ISO week the warehouse can measure: its Monday, ISO year and number,
 -- and its measurement cut-off (the Wednesday after it, 06:00 local).
+-- The weeks whose Monday is in the calendar's days or the six days before them.
 with days as (
-    {{ dbt.date_spine('day', "cast('2015-01-05' as date)", "cast('2037-01-05' as date)") }}
+    {{ dbt.date_spine(
+        'day',
+        dbt.dateadd('day', -6, "cast('" ~ calendar_first_day() ~ "' as date)"),
+        "cast('" ~ calendar_end_day() ~ "' as date)"
+    ) }}
 ),
 
 mondays as (
@@ -17,7 +22,8 @@ final as (
         {{ iso_week('week_start') }} as iso_week,
         cast({{ dbt.dateadd('day', 7, 'week_start') }} as date) as week_end_exclusive,
         {{ dbt.dateadd('hour', 9 * 24 + 6, 'cast(week_start as timestamp)') }} as measurement_cutoff_local,
-        -- A running week number, so "n weeks later" is plain arithmetic.
+        -- A running week number, so "n weeks later" is plain arithmetic (counted
+        -- from a fixed Monday: stored rows keep their numbers if the calendar grows).
         cast({{ dbt.datediff("cast('2015-01-05' as date)", 'week_start', 'day') }} / 7 as integer) as week_index
     from mondays
 )
