@@ -20,6 +20,7 @@ dbt runs collide on temp relations.
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -241,6 +242,32 @@ def keep_parse_state(invocation_target: Path, project_target: Path = MANIFEST_PA
     return True
 
 
+#: dbt step folders kept per step under target/: each step of each run writes
+#: its own (`<step>-<run id>-<id>`: compiled SQL, run results, debug log), so
+#: without pruning target/ would grow by ~10 MB a weekly run.
+STEP_TARGETS_KEPT = 10
+
+
+def prune_step_targets(invocation_target: Path, keep: int = STEP_TARGETS_KEPT) -> list[Path]:
+    """Remove the target folders of this dbt step but the `keep` newest (by
+    modification time; the given one is always kept). Folders of other steps
+    and anything not named like a step folder are left alone. Returns what
+    was removed."""
+    invocation_target = Path(invocation_target)
+    step = invocation_target.name.rsplit("-", 2)[0]
+    named = re.compile(rf"{re.escape(step)}-[0-9a-f]{{7}}-[0-9a-f]{{7}}")
+    folders = [
+        path
+        for path in invocation_target.parent.iterdir()
+        if path.is_dir() and named.fullmatch(path.name)
+    ]
+    folders.sort(key=lambda path: (path.stat().st_mtime, path.name), reverse=True)
+    removed = [path for path in folders[keep:] if path != invocation_target]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
+
+
 def build_dbt_assets(
     project: DbtProject, partitions_def: WeeklyPartitionsDefinition
 ) -> list[AssetsDefinition]:
@@ -331,13 +358,14 @@ def _run_dbt_step(
     parameters: Mapping[str, str],
 ) -> list[Any]:
     """One `dbt build` of a weekly step with the run's parameters; its events, and
-    its parse state handed back for the next step."""
+    its parse state handed back for the next step; older step folders pruned."""
     args = weekly_dbt_args(full_refresh)
     context.log.info(f"dbt {' '.join(args)}; run parameters {dict(parameters)}")
     with warehouse.dbt_environment(parameters):
         invocation = dbt.cli(args, context=context)
         events = list(invocation.stream())
     keep_parse_state(invocation.target_path)
+    prune_step_targets(invocation.target_path)
     return events
 
 

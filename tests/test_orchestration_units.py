@@ -4,6 +4,7 @@ schedule asks for the right week, the blocking check names batch and rule."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -186,8 +187,6 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week() -> No
 def test_dbt_environment_passes_the_run_parameters_and_restores_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import os
-
     from orchestration.resources import WarehouseResource
 
     monkeypatch.setenv("SERVICENORMS_WEEK_START_MAX", "left over")
@@ -218,6 +217,28 @@ def test_a_dbt_step_hands_its_parse_state_back_to_the_project(tmp_path: Path) ->
     assert keep_parse_state(step, project)
     assert (project / "partial_parse.msgpack").read_bytes() == b"state of the step"
     assert [p.name for p in project.iterdir()] == ["partial_parse.msgpack"]
+
+
+def test_a_dbt_step_keeps_only_its_newest_target_folders(tmp_path: Path) -> None:
+    from orchestration.assets import prune_step_targets
+
+    target = tmp_path / "target"
+    weekly = [target / f"servicenorms_weekly-{i:07x}-abc{i:04d}" for i in range(5)]
+    marts = [target / f"servicenorms_marts-{i:07x}-def{i:04d}" for i in range(3)]
+    other = [target / "compiled", target / "servicenorms_weekly-notes"]
+    for folder in weekly + marts + other:
+        folder.mkdir(parents=True)
+        (folder / "dbt.log").write_text("log")
+    for i, folder in enumerate(weekly):  # weekly[0] oldest; the others older still
+        os.utime(folder, (2_000 + i, 2_000 + i))
+    for folder in marts + other:
+        os.utime(folder, (1_000, 1_000))
+    current = weekly[0]  # the step that just ran is kept whatever its time
+    removed = prune_step_targets(current, keep=2)
+    assert sorted(removed) == sorted(weekly[1:3])
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        p.name for p in [weekly[0], weekly[3], weekly[4], *marts, *other]
+    )
 
 
 def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[str]) -> None:
