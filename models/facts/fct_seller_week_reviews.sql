@@ -4,17 +4,30 @@
 -- [end - 3 months, end), end = week_start + 7 days); with fewer than 5 there,
 -- every review dated before the end. One row per spine week from the seller's
 -- first review on; numerator = sum of grades, denominator = count.
--- Only the reviews from the window's first three-month start on are counted
--- per day; the older ones (needed by the fallback alone) are one total per
--- seller, so a weekly run does not group the whole history by day.
+-- One pass over the reviews: those from the window's first three-month start
+-- on are counted per day, the older ones (needed by the fallback alone) as
+-- one group per seller (`recent_date` NULL), so a weekly run does not group
+-- the whole history by day.
 {%- set recent_from = "cast(" ~ dbt.dateadd('month', -3, dbt.dateadd('day', 7, "cast('" ~ week_start_min() ~ "' as date)")) ~ " as date)" %}
-with per_seller as (
+{%- set recent_date = "case when submitted_date >= " ~ recent_from ~ " then submitted_date end" %}
+with daily as (
     select
         seller_id,
+        {{ recent_date }} as recent_date,
         min(submitted_week) as first_week,
-        count(case when submitted_date < {{ recent_from }} then 1 end) as reviews_before,
-        coalesce(sum(case when submitted_date < {{ recent_from }} then grade end), 0) as grade_sum_before
+        count(*) as reviews,
+        sum(grade) as grade_sum
     from {{ ref('int_reviews') }}
+    group by seller_id, {{ recent_date }}
+),
+
+per_seller as (
+    select
+        seller_id,
+        min(first_week) as first_week,
+        coalesce(sum(case when recent_date is null then reviews end), 0) as reviews_before,
+        coalesce(sum(case when recent_date is null then grade_sum end), 0) as grade_sum_before
+    from daily
     group by seller_id
 ),
 
@@ -33,32 +46,21 @@ seller_weeks as (
 ),
 
 -- A window week's three-month start is never before `recent_from`.
-recent_daily as (
-    select
-        seller_id,
-        submitted_date,
-        count(*) as reviews,
-        sum(grade) as grade_sum
-    from {{ ref('int_reviews') }}
-    where submitted_date >= {{ recent_from }}
-    group by seller_id, submitted_date
-),
-
 windowed as (
     select
         seller_weeks.seller_id,
         seller_weeks.week_start,
-        coalesce(sum(case when daily.submitted_date >= seller_weeks.window_start then daily.reviews end), 0)
+        coalesce(sum(case when daily.recent_date >= seller_weeks.window_start then daily.reviews end), 0)
             as reviews_3m,
-        coalesce(sum(case when daily.submitted_date >= seller_weeks.window_start then daily.grade_sum end), 0)
+        coalesce(sum(case when daily.recent_date >= seller_weeks.window_start then daily.grade_sum end), 0)
             as grade_sum_3m,
         max(seller_weeks.reviews_before) + coalesce(sum(daily.reviews), 0) as reviews_all,
         max(seller_weeks.grade_sum_before) + coalesce(sum(daily.grade_sum), 0) as grade_sum_all
     from seller_weeks
     -- left: a seller's reviews may all be older than `recent_from`
-    left join recent_daily as daily
+    left join daily
         on daily.seller_id = seller_weeks.seller_id
-        and daily.submitted_date < seller_weeks.window_end
+        and daily.recent_date < seller_weeks.window_end
     group by seller_weeks.seller_id, seller_weeks.week_start
 ),
 
