@@ -371,6 +371,10 @@ class Lander:
                 queues.setdefault(entity, []).append((pos, path, rel, next_id, digest))
                 next_id += 1
 
+        if self.validate and queues:
+            # GX's import and suites get ready while the new files land.
+            self.validator.prepare_in_background(ENTITIES[entity] for entity in queues)
+
         def land_queue(entity: str) -> list[tuple[int, BatchResult]]:
             con = self.con.cursor()
             try:

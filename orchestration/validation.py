@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,7 +203,42 @@ class BatchValidator:
         self.now = now or dt.datetime.now(dt.UTC)
         self._context: Any = None
         self._definitions: dict[str, Any] = {}
+        self._preparing: threading.Thread | None = None
         self.validated = 0
+
+    def prepare_in_background(self, entities: Iterable[Entity]) -> None:
+        """Import GX and build the context and the suites of `entities` on a
+        background thread, while the files land.
+
+        The import alone takes seconds; landing spends its time in DuckDB, which
+        releases the GIL, so the two overlap. Validation waits for it to finish.
+        A failure here is forgotten: validation then builds what it needs itself
+        and records any error as it always does.
+        """
+        if self._preparing is not None or self._context is not None:
+            return
+        todo = list(entities)
+        self._preparing = threading.Thread(
+            target=self._prepare, args=(todo,), name="gx-prepare", daemon=True
+        )
+        self._preparing.start()
+
+    def _prepare(self, entities: list[Entity]) -> None:
+        try:
+            from orchestration import expectations
+
+            self._ctx()
+            for entity in entities:
+                for part in (expectations.BATCH, expectations.CROSS):
+                    self._definition(entity, part)
+        except Exception:  # validation builds them again and reports the error
+            self._context = None
+            self._definitions = {}
+
+    def _wait_prepared(self) -> None:
+        if self._preparing is not None:
+            self._preparing.join()
+            self._preparing = None
 
     @property
     def docs_index(self) -> Path:
@@ -338,6 +374,7 @@ class BatchValidator:
         `cross=False`: contract and in-batch checks, right after the run's batches are in.
         `cross=True`: checks against other landed entities.
         """
+        self._wait_prepared()
         from orchestration import expectations
 
         ensure_results_table(con)
@@ -393,6 +430,7 @@ class BatchValidator:
 
     def finish(self) -> Path | None:
         """End of a landing run: build Data Docs when asked; return the index page."""
+        self._wait_prepared()
         if not self.build_docs or self._context is None:
             return None
         self.gx_dir.mkdir(parents=True, exist_ok=True)

@@ -513,3 +513,82 @@ def test_validation_does_not_fingerprint_the_frames_it_checks(
     summary = land_directory(landing, tmp_path / "w.duckdb", max_quarantine_share=1.0)
     validated = [b for b in summary.batches if b.status == "LOADED"]
     assert validated and any(f.severity == "WARN" for b in validated for f in b.findings)
+
+
+# --- GX made ready while the files land ---------------------------------------------------
+
+
+def test_gx_and_the_suites_are_prepared_while_the_files_land(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The landing run hands the entities it lands to the validator before any file
+    lands; the suites are built then (once), and validation uses them."""
+    from orchestration import validation
+    from orchestration.landing import Lander
+
+    prepared: list[list[str]] = []
+    real = validation.BatchValidator._prepare
+
+    def record(self: validation.BatchValidator, entities: list) -> None:
+        prepared.append(sorted(e.name for e in entities))
+        real(self, entities)
+
+    monkeypatch.setattr(validation.BatchValidator, "_prepare", record)
+    root = tmp_path / "landing"
+    header = "call_id,seller_id,started_at,answered\n"
+    write(root / "phone_calls" / "a.csv", header + "PC1,S1,2025-03-03T10:00:00Z,true\n")
+    write(root / "sellers" / "s.csv", "seller_id,display_name,country,registered_at\n"
+          "S1,Shop,NL,2024-01-01T10:00:00Z\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    lander = Lander(con, root)
+    built = []
+    real_definition = lander.validator._definition
+    monkeypatch.setattr(
+        lander.validator, "_definition",
+        lambda entity, part: built.append((entity.name, part)) or real_definition(entity, part),
+    )
+    summary = lander.land_all()
+    validated_loads = con.execute(
+        "select count(distinct load_id) from raw._validation_results"
+    ).fetchone()[0]
+    con.close()
+    assert prepared == [["phone_calls", "sellers"]]
+    # Each suite is built once, by the preparation; validation finds them ready.
+    prepared_suites = sorted(set(built))
+    assert prepared_suites == sorted(
+        (e, p) for e in ("phone_calls", "sellers") for p in ("batch", "cross")
+    )
+    assert set(lander.validator._definitions) == {f"raw_{e}__{p}" for e, p in prepared_suites}
+    assert [b.status for b in summary.batches] == ["LOADED", "LOADED"]
+    assert validated_loads == 2
+
+
+def test_a_failed_preparation_is_forgotten_and_validation_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration import validation
+
+    calls = {"n": 0}
+    real_ctx = validation.BatchValidator._ctx
+
+    def fail_first(self: validation.BatchValidator) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            self._context = object()  # half-built state must not survive the failure
+            raise RuntimeError("no GX on this thread")
+        return real_ctx(self)
+
+    monkeypatch.setattr(validation.BatchValidator, "_ctx", fail_first)
+    root = tmp_path / "landing"
+    header = "call_id,seller_id,started_at,answered\n"
+    write(root / "phone_calls" / "a.csv", header + "PC1,S1,2090-03-02T10:00:00Z,true\n")
+    summary = land_directory(root, tmp_path / "w.duckdb")
+    assert calls["n"] >= 2
+    (landed,) = summary.batches
+    assert landed.status == "LOADED"
+    # Validated for real (both suites ran: a date too far ahead, an unknown seller),
+    # not a crash of the suite.
+    assert sorted(f.rule.split(":")[0].split(" ")[0] for f in landed.findings) == [
+        "plausible", "seller_id"
+    ]
+    assert not [f for f in landed.findings if f.expectation == "validation_run"]
