@@ -52,6 +52,7 @@ from dagster_dbt import (
 )
 
 from orchestration.checks import raw_data_check_result, validation_findings
+from orchestration.dbt_runner import full_refresh_thread_args
 from orchestration.landing import LandingSummary, land_directory
 from orchestration.outcome import (
     circumstances_in_window,
@@ -199,7 +200,7 @@ def weekly_dbt_args(full_refresh: bool) -> list[str]:
     """
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
     if full_refresh:
-        return ["build", "--full-refresh", *skip_unit_tests]
+        return ["build", "--full-refresh", *full_refresh_thread_args(), *skip_unit_tests]
     return ["build", *skip_unit_tests]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from orchestration.dbt_runner import PROJECT_DIR, run_dbt
+from orchestration.dbt_runner import PROJECT_DIR, full_refresh_thread_args, run_dbt
 from orchestration.landing import LandingError, LandingSummary
 from orchestration.tested_rows import keyed_model_watermarks
 from orchestration.weeks import iso_week_key, last_finalised_week, week_start_of, week_window_vars
@@ -84,6 +84,7 @@ def build_weeks(
         "--exclude",
         "resource_type:seed",
         *extra,
+        *(full_refresh_thread_args() if full_refresh else []),
         warehouse=warehouse,
         vars=build_vars,
     )

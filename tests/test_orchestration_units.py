@@ -165,8 +165,12 @@ def test_partition_settings_come_from_the_environment(
     assert s.published == (tmp_path / "published" / "servicenorms_marts.duckdb").resolve()
 
 
-def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week() -> None:
+def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from orchestration.assets import weekly_dbt_args, weekly_dbt_parameters
+
+    monkeypatch.delenv("SERVICENORMS_DBT_FULL_REFRESH_THREADS", raising=False)
 
     # dbt's unit tests (fixed inputs) run in the test suite, not every week.
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
@@ -182,6 +186,36 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week() -> No
     parameters = weekly_dbt_parameters(window, False, since)
     assert json.loads(parameters.pop("watermarks_before_run")) == since and parameters == window
     assert weekly_dbt_parameters(window, True, since) == {}
+
+
+def test_a_full_refresh_takes_its_own_thread_count_when_one_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SERVICENORMS_DBT_FULL_REFRESH_THREADS applies to full refreshes only (the
+    Dagster steps and the dbt-only build); weekly runs keep the profile's threads."""
+    from orchestration import pipeline
+    from orchestration.assets import weekly_dbt_args
+
+    skip_unit_tests = ["--exclude-resource-type", "unit_test"]
+    monkeypatch.setenv("SERVICENORMS_DBT_FULL_REFRESH_THREADS", " 1 ")
+    assert weekly_dbt_args(True) == ["build", "--full-refresh", "--threads", "1", *skip_unit_tests]
+    assert weekly_dbt_args(False) == ["build", *skip_unit_tests]
+
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr(pipeline, "run_dbt", lambda command, *extra, **kw: calls.append(
+        (command, *extra)
+    ))
+    monkeypatch.setattr(pipeline, "keyed_model_watermarks", lambda warehouse: {})
+    pipeline.build_weeks(Path("w.duckdb"), None, date(2026, 3, 2), full_refresh=True)
+    pipeline.build_weeks(Path("w.duckdb"), date(2026, 3, 2), date(2026, 3, 2))
+    full_build, weekly_build = calls[1], calls[3]
+    assert full_build[0] == "build" and full_build[-2:] == ("--threads", "1")
+    assert weekly_build[0] == "build" and "--threads" not in weekly_build
+
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("SERVICENORMS_DBT_FULL_REFRESH_THREADS", bad)
+        with pytest.raises(ValueError, match="SERVICENORMS_DBT_FULL_REFRESH_THREADS"):
+            weekly_dbt_args(True)
 
 
 def test_dbt_environment_passes_the_run_parameters_and_restores_the_environment(

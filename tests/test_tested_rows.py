@@ -27,7 +27,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tested_rows")
     generate(root / "landing", sellers=8, weeks=4, start_week=START, seed=11)
     land_directory(root / "landing", root / "w.duckdb")
-    build_weeks(root / "w.duckdb", None, LAST, full_refresh=True)
+    # A full build with a thread count of its own (dbt takes `--threads`).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SERVICENORMS_DBT_FULL_REFRESH_THREADS", "1")
+        build_weeks(root / "w.duckdb", None, LAST, full_refresh=True)
     return root / "w.duckdb"
 
 
