@@ -398,6 +398,9 @@ class Lander:
         summary = LandingSummary(batches=[b for b in batches if b is not None])
         if self.validate:
             self.validate_pending(summary.batches)
+            # Also when nothing was left to validate (every new file rejected):
+            # no thread outlives the landing run.
+            self.validator.wait_prepared()
         return summary
 
     def _digests(self, paths: list[Path], rels: list[str]) -> list[str]:

@@ -235,7 +235,8 @@ class BatchValidator:
             self._context = None
             self._definitions = {}
 
-    def _wait_prepared(self) -> None:
+    def wait_prepared(self) -> None:
+        """Until the background preparation (if any) has finished."""
         if self._preparing is not None:
             self._preparing.join()
             self._preparing = None
@@ -374,7 +375,7 @@ class BatchValidator:
         `cross=False`: contract and in-batch checks, right after the run's batches are in.
         `cross=True`: checks against other landed entities.
         """
-        self._wait_prepared()
+        self.wait_prepared()
         from orchestration import expectations
 
         ensure_results_table(con)
@@ -430,7 +431,7 @@ class BatchValidator:
 
     def finish(self) -> Path | None:
         """End of a landing run: build Data Docs when asked; return the index page."""
-        self._wait_prepared()
+        self.wait_prepared()
         if not self.build_docs or self._context is None:
             return None
         self.gx_dir.mkdir(parents=True, exist_ok=True)

@@ -592,3 +592,22 @@ def test_a_failed_preparation_is_forgotten_and_validation_still_runs(
         "plausible", "seller_id"
     ]
     assert not [f for f in landed.findings if f.expectation == "validation_run"]
+
+
+def test_no_preparation_outlives_a_landing_run_that_had_nothing_to_validate(
+    tmp_path: Path,
+) -> None:
+    """Every new file rejected: nothing to validate, and still no thread left behind."""
+    import threading
+
+    from orchestration.landing import Lander
+
+    root = tmp_path / "landing"
+    write(root / "returns" / "empty.csv", "")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    lander = Lander(con, root)
+    summary = lander.land_all()
+    con.close()
+    assert [b.status for b in summary.batches] == ["REJECTED"]
+    assert lander.validator._preparing is None
+    assert not [t for t in threading.enumerate() if t.name == "gx-prepare"]
