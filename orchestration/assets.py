@@ -52,7 +52,7 @@ from dagster_dbt import (
 )
 
 from orchestration.checks import raw_data_check_result, validation_findings
-from orchestration.dbt_runner import full_refresh_thread_args
+from orchestration.dbt_runner import full_build_thread_args
 from orchestration.landing import LandingSummary, land_directory
 from orchestration.outcome import (
     circumstances_in_window,
@@ -191,17 +191,20 @@ class WeeklyBuildConfig(Config):
     recomputes only what new loads touched and the run's weeks."""
 
 
-def weekly_dbt_args(full_refresh: bool) -> list[str]:
+def weekly_dbt_args(full_refresh: bool, first_build: bool = False) -> list[str]:
     """`dbt build` arguments of the weekly steps (the run's weeks travel as
     parameters in the environment: weekly_dbt_parameters).
 
     dbt's unit tests check the rules on fixed inputs, not the week's data: the
     test suite runs them (tests/test_dbt_project.py), the weekly job does not.
+    A full refresh, and the first build of a step's models (`first_build`),
+    compute every week at once and take the full-build threads, if set.
     """
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
+    threads = full_build_thread_args() if full_refresh or first_build else []
     if full_refresh:
-        return ["build", "--full-refresh", *full_refresh_thread_args(), *skip_unit_tests]
-    return ["build", *skip_unit_tests]
+        return ["build", "--full-refresh", *threads, *skip_unit_tests]
+    return ["build", *threads, *skip_unit_tests]
 
 
 def weekly_dbt_parameters(
@@ -297,7 +300,11 @@ def build_dbt_assets(
             None if config.full_refresh else keyed_model_watermarks(warehouse.warehouse, manifest)
         )
         parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh, watermarks)
-        events = _run_dbt_step(context, dbt, warehouse, config.full_refresh, parameters)
+        # No keyed model built yet: the first build of the warehouse.
+        first_build = watermarks == {}
+        events = _run_dbt_step(
+            context, dbt, warehouse, config.full_refresh, parameters, first_build
+        )
         first = week_for_partition_key(context.partition_key_range.start)
         last = week_for_partition_key(context.partition_key_range.end)
         facts = table_row_counts(
@@ -334,8 +341,11 @@ def build_dbt_assets(
         keys = run_partition_keys(context.run.tags)
         dbt_vars = dbt_vars_for_range(PartitionKeyRange(*keys), partitions_def) if keys else {}
         parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh)
-        events = _run_dbt_step(context, dbt, warehouse, config.full_refresh, parameters)
         marts = [spec.key.path[-1] for spec in context.assets_def.specs]
+        first_build = not table_row_counts(warehouse.warehouse, "marts", marts)
+        events = _run_dbt_step(
+            context, dbt, warehouse, config.full_refresh, parameters, first_build
+        )
         counts = table_row_counts(warehouse.warehouse, "marts", marts)
         extra: dict[str, dict[str, Any]] = {
             _output_name(context, ["marts", name]): {"row_count": MetadataValue.int(count)}
@@ -357,10 +367,11 @@ def _run_dbt_step(
     warehouse: WarehouseResource,
     full_refresh: bool,
     parameters: Mapping[str, str],
+    first_build: bool = False,
 ) -> list[Any]:
     """One `dbt build` of a weekly step with the run's parameters; its events, and
     its parse state handed back for the next step; older step folders pruned."""
-    args = weekly_dbt_args(full_refresh)
+    args = weekly_dbt_args(full_refresh, first_build)
     context.log.info(f"dbt {' '.join(args)}; run parameters {dict(parameters)}")
     with warehouse.dbt_environment(parameters):
         invocation = dbt.cli(args, context=context)

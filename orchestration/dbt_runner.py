@@ -10,11 +10,12 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 PROFILES_DIR = PROJECT_DIR / "profiles"
-# dbt's threads for a full refresh (every week at once), when it should differ
-# from SERVICENORMS_DBT_THREADS (the profile's, for every build): at marketplace
-# scale two large models spilling at once exhaust the temporary disk of a full
-# build, while a weekly run's models are small and gain from a second thread.
-FULL_REFRESH_THREADS_ENV = "SERVICENORMS_DBT_FULL_REFRESH_THREADS"
+# dbt's threads for a build of every week at once (a full refresh, or the first
+# build of a warehouse), when it should differ from SERVICENORMS_DBT_THREADS (the
+# profile's, for every build): at marketplace scale two large models spilling at
+# once exhaust the temporary disk of such a build, while a weekly run's models
+# are small and gain from a second thread.
+FULL_BUILD_THREADS_ENV = "SERVICENORMS_DBT_FULL_BUILD_THREADS"
 
 
 class DbtError(RuntimeError):
@@ -27,14 +28,15 @@ class DbtResult:
     failures: list[str]
 
 
-def full_refresh_thread_args() -> list[str]:
-    """`--threads N` for a full-refresh build when SERVICENORMS_DBT_FULL_REFRESH_THREADS
-    is set; nothing otherwise (the profile's threads apply)."""
-    raw = os.environ.get(FULL_REFRESH_THREADS_ENV, "").strip()
+def full_build_thread_args() -> list[str]:
+    """`--threads N` for a build of every week at once when
+    SERVICENORMS_DBT_FULL_BUILD_THREADS is set; nothing otherwise (the profile's
+    threads apply)."""
+    raw = os.environ.get(FULL_BUILD_THREADS_ENV, "").strip()
     if not raw:
         return []
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{FULL_REFRESH_THREADS_ENV}={raw!r} must be a whole number, 1 or more")
+        raise ValueError(f"{FULL_BUILD_THREADS_ENV}={raw!r} must be a whole number, 1 or more")
     return ["--threads", str(int(raw))]
 
 

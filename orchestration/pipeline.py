@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from orchestration.dbt_runner import PROJECT_DIR, full_refresh_thread_args, run_dbt
+from orchestration.dbt_runner import PROJECT_DIR, full_build_thread_args, run_dbt
 from orchestration.landing import LandingError, LandingSummary
 from orchestration.tested_rows import keyed_model_watermarks
 from orchestration.weeks import iso_week_key, last_finalised_week, week_start_of, week_window_vars
@@ -74,17 +74,18 @@ def build_weeks(
     """
     extra = ["--full-refresh"] if full_refresh else []
     build_vars: dict = dict(week_window_vars(first_week, last_week))
-    if not full_refresh:
-        watermarks = keyed_model_watermarks(warehouse)
-        if watermarks:
-            build_vars["watermarks_before_run"] = watermarks
+    watermarks = {} if full_refresh else keyed_model_watermarks(warehouse)
+    if watermarks:
+        build_vars["watermarks_before_run"] = watermarks
+    # No keyed model built yet: this build, too, computes every week at once.
+    threads = full_build_thread_args() if full_refresh or not watermarks else []
     run_dbt("seed", *extra, warehouse=warehouse)
     run_dbt(
         "build",
         "--exclude",
         "resource_type:seed",
         *extra,
-        *(full_refresh_thread_args() if full_refresh else []),
+        *threads,
         warehouse=warehouse,
         vars=build_vars,
     )

@@ -139,10 +139,18 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Env:
         yield Env(settings, build_definitions(settings), instance)
 
 
+def latest_step_args(step: str) -> dict:
+    """The dbt arguments of the newest target folder of a dbt step."""
+    folders = sorted(PROJECT_DIR.glob(f"target/{step}-*"), key=lambda p: p.stat().st_mtime)
+    return json.loads((folders[-1] / "run_results.json").read_text())["args"]
+
+
 def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_the_marts(
     env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SERVICENORMS_FIRST_WEEK", FIRST_WEEK)
+    # The first build of the warehouse computes every week: the full-build threads.
+    monkeypatch.setenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", "1")
     code = main([
         "run", "--landing", str(env.settings.landing),
         "--warehouse", str(env.settings.warehouse), "--week", "2026-W42",
@@ -164,9 +172,15 @@ def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_th
     )
     assert fact_weeks == [(MEASURED_WEEK,)]
     assert marts_fingerprint(env.settings.published) == marts_fingerprint(env.settings.warehouse)
+    for step in ("servicenorms_weekly", "servicenorms_marts"):
+        assert latest_step_args(step).get("threads") == 1, step
 
 
-def test_materialising_the_same_partition_again_leaves_the_marts_identical(env: Env) -> None:
+def test_materialising_the_same_partition_again_leaves_the_marts_identical(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An incremental run of a built warehouse keeps the profile's threads.
+    monkeypatch.setenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", "1")
     before = marts_fingerprint(env.settings.warehouse)
     result = env.defs.resolve_job_def(WEEKLY_JOB).execute_in_process(
         instance=env.instance, partition_key=MEASURED_KEY, raise_on_error=False
@@ -184,6 +198,8 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(env: 
         messages = [json.loads(line)["info"]["msg"] for line in (step / "dbt.log").open()]
         assert any("no changes found, skipping parsing" in m for m in messages), step.name
         assert not any("Unable to do partial parsing" in m for m in messages), step.name
+        run_args = json.loads((step / "run_results.json").read_text())["args"]
+        assert "threads" not in run_args, step.name
     # Publishing copied again only the week the run rewrote in the week-window
     # marts, as the warehouse recorded the writes (the copy equals it, above).
     writes = query(

@@ -170,7 +170,7 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
 ) -> None:
     from orchestration.assets import weekly_dbt_args, weekly_dbt_parameters
 
-    monkeypatch.delenv("SERVICENORMS_DBT_FULL_REFRESH_THREADS", raising=False)
+    monkeypatch.delenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", raising=False)
 
     # dbt's unit tests (fixed inputs) run in the test suite, not every week.
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
@@ -188,33 +188,44 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
     assert weekly_dbt_parameters(window, True, since) == {}
 
 
-def test_a_full_refresh_takes_its_own_thread_count_when_one_is_set(
+def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """SERVICENORMS_DBT_FULL_REFRESH_THREADS applies to full refreshes only (the
-    Dagster steps and the dbt-only build); weekly runs keep the profile's threads."""
+    """SERVICENORMS_DBT_FULL_BUILD_THREADS applies to the builds that compute every
+    week at once: a full refresh, and the first build of a warehouse (no keyed
+    model built yet), in the Dagster steps and in the dbt-only build. Weekly runs
+    keep the profile's threads."""
     from orchestration import pipeline
     from orchestration.assets import weekly_dbt_args
 
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
-    monkeypatch.setenv("SERVICENORMS_DBT_FULL_REFRESH_THREADS", " 1 ")
+    monkeypatch.setenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", " 1 ")
     assert weekly_dbt_args(True) == ["build", "--full-refresh", "--threads", "1", *skip_unit_tests]
+    assert weekly_dbt_args(False, first_build=True) == [
+        "build", "--threads", "1", *skip_unit_tests
+    ]
     assert weekly_dbt_args(False) == ["build", *skip_unit_tests]
 
     calls: list[tuple[str, ...]] = []
     monkeypatch.setattr(pipeline, "run_dbt", lambda command, *extra, **kw: calls.append(
         (command, *extra)
     ))
-    monkeypatch.setattr(pipeline, "keyed_model_watermarks", lambda warehouse: {})
+    built: dict[str, int] = {}
+    monkeypatch.setattr(pipeline, "keyed_model_watermarks", lambda warehouse: dict(built))
     pipeline.build_weeks(Path("w.duckdb"), None, date(2026, 3, 2), full_refresh=True)
+    pipeline.build_weeks(Path("w.duckdb"), None, date(2026, 3, 2))  # nothing built yet
+    built["stg_raw__order_items"] = 41
     pipeline.build_weeks(Path("w.duckdb"), date(2026, 3, 2), date(2026, 3, 2))
-    full_build, weekly_build = calls[1], calls[3]
-    assert full_build[0] == "build" and full_build[-2:] == ("--threads", "1")
+    full_refresh, first_build, weekly_build = calls[1], calls[3], calls[5]
+    assert full_refresh[0] == "build" and full_refresh[-2:] == ("--threads", "1")
+    assert first_build[0] == "build" and first_build[-2:] == ("--threads", "1")
     assert weekly_build[0] == "build" and "--threads" not in weekly_build
 
+    monkeypatch.delenv("SERVICENORMS_DBT_FULL_BUILD_THREADS")
+    assert weekly_dbt_args(True, first_build=True) == ["build", "--full-refresh", *skip_unit_tests]
     for bad in ("0", "two", "-1"):
-        monkeypatch.setenv("SERVICENORMS_DBT_FULL_REFRESH_THREADS", bad)
-        with pytest.raises(ValueError, match="SERVICENORMS_DBT_FULL_REFRESH_THREADS"):
+        monkeypatch.setenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", bad)
+        with pytest.raises(ValueError, match="SERVICENORMS_DBT_FULL_BUILD_THREADS"):
             weekly_dbt_args(True)
 
 

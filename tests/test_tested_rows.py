@@ -29,7 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     land_directory(root / "landing", root / "w.duckdb")
     # A full build with a thread count of its own (dbt takes `--threads`).
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SERVICENORMS_DBT_FULL_REFRESH_THREADS", "1")
+        patch.setenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", "1")
         build_weeks(root / "w.duckdb", None, LAST, full_refresh=True)
     return root / "w.duckdb"
 
