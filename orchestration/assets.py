@@ -57,6 +57,7 @@ from orchestration.landing import LandingSummary, land_directory
 from orchestration.outcome import (
     circumstances_in_window,
     circumstances_markdown,
+    existing_tables,
     table_row_counts,
     week_outcome_metadata,
 )
@@ -342,7 +343,7 @@ def build_dbt_assets(
         dbt_vars = dbt_vars_for_range(PartitionKeyRange(*keys), partitions_def) if keys else {}
         parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh)
         marts = [spec.key.path[-1] for spec in context.assets_def.specs]
-        first_build = not table_row_counts(warehouse.warehouse, "marts", marts)
+        first_build = not existing_tables(warehouse.warehouse, "marts", marts)
         events = _run_dbt_step(
             context, dbt, warehouse, config.full_refresh, parameters, first_build
         )

@@ -14,19 +14,31 @@ from orchestration.weeks import iso_week_key, week_start_of
 INDICATORS = WEEKLY_INDICATORS
 
 
+def _present(con: duckdb.DuckDBPyConnection, schema: str, tables: list[str]) -> list[str]:
+    names = {
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = ?", [schema]
+        ).fetchall()
+    }
+    return [t for t in tables if t in names]
+
+
+def existing_tables(warehouse: Path, schema: str, tables: list[str]) -> list[str]:
+    """Those of `tables` that exist in `schema` (without counting their rows)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return _present(con, schema, tables)
+    finally:
+        con.close()
+
+
 def table_row_counts(warehouse: Path, schema: str, tables: list[str]) -> dict[str, int]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        present = {
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = ?", [schema]
-            ).fetchall()
-        }
         return {
             t: con.execute(f'select count(*) from {schema}."{t}"').fetchone()[0]
-            for t in tables
-            if t in present
+            for t in _present(con, schema, tables)
         }
     finally:
         con.close()
