@@ -23,3 +23,19 @@
                 or min(ordered_at) <> max(ordered_at)
         )
 {%- endmacro %}
+
+{#- The session (temporary) table holding early_orders_rescanned_sellers() for one
+    incremental build of int_seller_early_orders: its pre-hooks fill it and forget
+    those sellers' kept orders, the model ranks them again, the post-hook drops it.
+    Computing the sellers once saves a second read of the changed items' versions. -#}
+{% macro early_orders_rescanned_table() -%}
+    {{ return(api.Relation.create(identifier=this.identifier ~ '__rescanned_sellers', type='table')) }}
+{%- endmacro %}
+
+{#- Fills early_orders_rescanned_table() (dropped first: a failed build in the same
+    session may have left it). -#}
+{% macro early_orders_save_rescanned_sellers() -%}
+    {%- set rescanned = early_orders_rescanned_table() -%}
+    {%- do adapter.drop_relation(rescanned) -%}
+    {{ create_table_as(True, rescanned, early_orders_rescanned_sellers()) }}
+{%- endmacro %}

@@ -18,7 +18,15 @@
 -- again from all of its items (`rescanned`), and its kept orders are forgotten
 -- first (pre-hook: a seller left without items keeps no rows).
 {{ keyed_incremental_config('seller_id') }}
-{{ config(pre_hook="{% if is_incremental() %}delete from {{ this }} where seller_id in ({{ early_orders_rescanned_sellers() }}){% endif %}") }}
+-- The rescanned sellers are read once per build, into a session table
+-- (macro early_orders_rescanned_table) that the pre-hooks fill and use.
+{{ config(
+    pre_hook=[
+        "{% if is_incremental() %}{{ early_orders_save_rescanned_sellers() }}{% endif %}",
+        "{% if is_incremental() %}delete from {{ this }} where seller_id in (select seller_id from {{ early_orders_rescanned_table() }}){% endif %}",
+    ],
+    post_hook=["{% if is_incremental() %}{% do adapter.drop_relation(early_orders_rescanned_table()) %}{% endif %}"],
+) }}
 {%- set kept_orders = var('groeistart_orders') %}
 with items as (
     select seller_id, order_id, ordered_at, _load_id
@@ -30,7 +38,7 @@ with items as (
 
 {% if is_incremental() -%}
 rescanned as (
-    {{ early_orders_rescanned_sellers() }}
+    select seller_id from {{ early_orders_rescanned_table() }}
 ),
 
 -- The sellers whose kept orders the changed items can change.
