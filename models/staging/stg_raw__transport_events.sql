@@ -3,7 +3,9 @@
 -- event, so the latest version (macro latest_per_key) differs from the others
 -- only in its load. A group by key gives the same rows without ranking every
 -- landed event (the largest raw table); `_load_id`, the incremental watermark,
--- is the latest load that carried the event.
+-- is the latest load that carried the event. Incrementally, that load is one of
+-- those landed since the last build (their ids are above every earlier one), so
+-- only the new loads are read.
 with latest as (
     select
         landed.shipment_id,
@@ -11,7 +13,9 @@ with latest as (
         landed.event_at,
         max(landed._load_id) as _load_id
     from {{ source('raw', 'transport_events') }} as landed
-    {{- join_touched_keys(source('raw', 'transport_events'), ['shipment_id', 'event_code', 'event_at']) }}
+    {%- if is_incremental() %}
+    where {{ changed_since_built('landed._load_id') }}
+    {%- endif %}
     group by landed.shipment_id, landed.event_code, landed.event_at
 ),
 
