@@ -395,9 +395,7 @@ def test_a_weekly_staging_build_applies_the_rule_to_the_keys_it_re_ranks(
             con.close()
 
     def land_and_build(relative: str, csv_text: str) -> list[tuple]:
-        path = landing / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(csv_text, encoding="utf-8")
+        write(landing / relative, csv_text)
         assert land_directory(landing, warehouse).loaded == 1
         run_dbt("run", "--select", "stg_raw__sellers", warehouse=warehouse)
         return staged()
