@@ -23,3 +23,12 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     assert summary.rows_quarantined == 0, [b.reason for b in summary.batches if b.reason]
     build_weeks(warehouse, None, BUILD_LAST_WEEK)
     return ScenarioWarehouse(path=warehouse, landing=landing)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session (tests/browser.py)."""
+    from browser import chromium
+
+    with chromium() as instance:
+        yield instance
