@@ -112,6 +112,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{w.temporary_closures:>8} {w.final_warnings:>8} {w.definitive_closures:>7}"
         )
     print(f"published marts (read-only copy for BI tools and analysts): {result.published}")
+    if result.published is not None:
+        from orchestration.publish_parquet import parquet_root
+
+        print(f"the same marts as Parquet: {parquet_root(result.published)}/<table>/")
     if result.step_seconds:
         print("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.step_seconds.items()))
     print(
