@@ -56,7 +56,8 @@ class OperatedWarehouse:
     def copy_to(self, root: Path) -> OperatedWarehouse:
         """An independent copy (landing and warehouse folder) for a test that changes it."""
         shutil.copytree(self.landing, root / "landing")
-        shutil.copytree(self.warehouse.parent, root / "warehouse")
+        # symlinks=True: the Parquet copy is reached through a relative link.
+        shutil.copytree(self.warehouse.parent, root / "warehouse", symlinks=True)
         return OperatedWarehouse(root / "landing", root / "warehouse" / self.warehouse.name,
                                  self.output)
 
