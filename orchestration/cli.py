@@ -151,6 +151,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env[PUBLISHED_ENV] = str(settings.published)
     env[FIRST_WEEK_ENV] = iso_week_key(settings.first_week)
     env["DAGSTER_HOME"] = str(dagster_home(settings.warehouse))
+    # The instance `servicenorms run` records into; a run whose process was killed
+    # would otherwise hold the UI's run queue.
+    from orchestration.instance import operator_instance
+
+    with operator_instance(settings.warehouse):
+        pass
     # The code server Dagster starts must find this environment's dbt and dagster
     # even when the virtual environment is not activated.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])

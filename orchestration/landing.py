@@ -178,7 +178,7 @@ def discover_files(landing: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -424,7 +424,8 @@ class Lander:
             digests.append(cached[3] if cached is not None and cached[:3] == now else None)
         todo = [i for i, d in enumerate(digests) if d is None]
         with ThreadPoolExecutor(self.workers) as pool:
-            for i, digest in zip(todo, pool.map(lambda i: _sha256(paths[i]), todo), strict=True):
+            hashed = pool.map(lambda i: file_sha256(paths[i]), todo)
+            for i, digest in zip(todo, hashed, strict=True):
                 digests[i] = digest
         settled_before = stat_time - SETTLED_NS
         rows = [
@@ -484,7 +485,7 @@ class Lander:
     def land_file(self, entity: Entity, path: Path) -> BatchResult:
         """Land one file (unless its content is on record) on the Lander's connection."""
         rel = self._relative(path)
-        digest = _sha256(path)
+        digest = file_sha256(path)
         seen = self.con.execute(
             "select load_id, status from raw._batches where content_hash = ? and entity = ?",
             [digest, entity.name],

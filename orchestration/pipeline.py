@@ -35,6 +35,8 @@ DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "servicenorms.duckdb"
 __all__ = ["DEFAULT_WAREHOUSE", "PipelineError", "RunResult", "WeekSummary", "run"]
 
 if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
     from orchestration.resources import ServiceNormsSettings
 
 # Keep the console to warnings: the CLI prints its own summary.
@@ -148,15 +150,23 @@ def execute_weeks(
     last: date,
     now: datetime | None = None,
     full_refresh: bool = False,
+    instance: DagsterInstance | None = None,
 ):
-    """Execute the weekly job in-process for the weeks [first, last].
+    """Execute the weekly job in-process for the weeks [first, last], recorded in
+    `instance` (default: the warehouse's, which `servicenorms ui` opens).
 
     `first=None` means from the first partition (and any data before it). Returns
     Dagster's execution result; nothing is raised for a failed run.
     """
-    from dagster import DagsterInstance, partition_loading_context
+    if instance is None:
+        from orchestration.instance import operator_instance
+
+        with operator_instance(settings.warehouse) as operators:
+            return execute_weeks(settings, first, last, now, full_refresh, operators)
+    from dagster import partition_loading_context
 
     from orchestration.definitions import WEEKLY_JOB, build_definitions
+    from orchestration.instance import RUN_PROCESS_TAG, this_process
     from orchestration.partitions import partition_key_for_week
     from orchestration.run_weeks import AS_OF_TAG, partition_range_tags
 
@@ -173,13 +183,13 @@ def execute_weeks(
     last_key = partition_key_for_week(last)
     now = now or datetime.now(UTC)
     # Which weeks are finalised is decided as of `now` (the measured weeks' end).
-    tags = {AS_OF_TAG: now.isoformat()}
+    tags = {AS_OF_TAG: now.isoformat(), RUN_PROCESS_TAG: this_process()}
     # An --as-of later than the clock must still see its week as a partition.
     effective = max(now, datetime.now(UTC))
     with partition_loading_context(effective_dt=effective):
         if first is not None and first == last:
             return job.execute_in_process(
-                instance=DagsterInstance.ephemeral(),
+                instance=instance,
                 partition_key=last_key,
                 tags=tags,
                 run_config=run_config,
@@ -187,7 +197,7 @@ def execute_weeks(
             )
         first_key = partition_key_for_week(first or settings.first_week)
         return job.execute_in_process(
-            instance=DagsterInstance.ephemeral(),
+            instance=instance,
             tags={**tags, **partition_range_tags(first_key, last_key)},
             run_config=run_config,
             raise_on_error=False,
@@ -201,7 +211,7 @@ def earliest_week_of_new_circumstances(landing: Path, warehouse: Path) -> date |
     six-week scores and trajectories, every later week (SPEC §8): a run for one
     week must then start at the earliest week the change touches.
     """
-    from orchestration.landing import _sha256, discover_files
+    from orchestration.landing import discover_files, file_sha256
     from orchestration.sensors import ENTITY, _read_file
 
     files = [p for entity, p in discover_files(landing) if entity == ENTITY]
@@ -235,7 +245,7 @@ def earliest_week_of_new_circumstances(landing: Path, warehouse: Path) -> date |
     reader = duckdb.connect()
     try:
         for path in files:
-            if _sha256(path) in known:
+            if file_sha256(path) in known:
                 continue
             try:
                 rows = _read_file(reader, path)

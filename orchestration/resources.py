@@ -192,18 +192,20 @@ def dagster_executable() -> str:
 
 
 DAGSTER_YAML = """\
-# Written by `servicenorms ui`. One run at a time and one warehouse step at a
-# time: DuckDB allows a single writer.
+# Written by `servicenorms run` and `servicenorms ui`, which share this instance.
+# One run at a time: DuckDB allows a single writer. The queue counts the runs of
+# `servicenorms run` too, so a run launched here waits for them; inside a run the
+# in-process executor runs one step at a time. (No pool limit: a slot held by a
+# killed command-line run would block every later run.)
 concurrency:
   runs:
     max_concurrent_runs: 1
-  pools:
-    default_limit: 1
 """
 
 
 def dagster_home(warehouse: Path) -> Path:
-    """A DAGSTER_HOME beside the warehouse whose instance runs one run at a time."""
+    """The DAGSTER_HOME of a warehouse: `dagster_home/` beside it, whose instance runs
+    one run at a time, unless the environment names another."""
     if os.environ.get("DAGSTER_HOME"):
         return Path(os.environ["DAGSTER_HOME"])  # an operator's own instance: left as it is
     home = Path(warehouse).resolve().parent / "dagster_home"

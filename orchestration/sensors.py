@@ -8,6 +8,13 @@ cursor keeps a hash and the window per circumstance; a new, changed or
 withdrawn circumstance requests one run over the partitions from the first
 affected week to the last partition, because six-week scores and trajectories
 of every later week depend on it.
+
+A sensor without a cursor (its first tick on an instance) starts from what the
+warehouse has already applied: the circumstances of the files it has landed
+(their content hashes in `raw._batches`), read once, read-only. A UI opened on a
+warehouse that `servicenorms run` built recomputes nothing; a file not landed
+yet is a change as always. While a run holds the warehouse, that first tick
+waits for the next.
 """
 
 import hashlib
@@ -30,7 +37,7 @@ from dagster import (
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from orchestration.landing import SUPPORTED_EXTENSIONS
+from orchestration.landing import SUPPORTED_EXTENSIONS, file_sha256
 from orchestration.partitions import partition_key_for_week
 from orchestration.resources import WarehouseResource
 from orchestration.run_weeks import partition_range_tags
@@ -84,18 +91,25 @@ def _as_date(text: str | None) -> date | None:
         return None
 
 
-def read_circumstances(landing: Path) -> dict[str, Circumstance]:
-    """The latest landed row per circumstance_id, as found in the landing folder.
-
-    A file that cannot be read is left to landing, which rejects and reports it.
-    """
+def circumstance_files(landing: Path) -> list[Path]:
+    """The circumstances files of the landing folder, in load order (relative path)."""
     folder = Path(landing) / ENTITY
     if not folder.is_dir():
-        return {}
-    files = sorted(
+        return []
+    return sorted(
         (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS),
         key=lambda p: p.relative_to(landing).as_posix(),
     )
+
+
+def read_circumstances(landing: Path, files: list[Path] | None = None) -> dict[str, Circumstance]:
+    """The latest row per circumstance_id in the landing folder's files (or `files`,
+    in load order).
+
+    A file that cannot be read is left to landing, which rejects and reports it.
+    """
+    if files is None:
+        files = circumstance_files(landing)
     latest: dict[str, Circumstance] = {}
     con = duckdb.connect()
     try:
@@ -150,6 +164,40 @@ def detect_changes(current: dict[str, Circumstance], cursor: dict[str, dict]) ->
     return changes
 
 
+class WarehouseBusy(Exception):
+    """A run holds the warehouse: what it applied cannot be read now."""
+
+
+def applied_circumstances(landing: Path, warehouse: Path) -> dict[str, Circumstance]:
+    """The circumstances the warehouse has applied: those of the landing files whose
+    content it has landed (none when there is no warehouse yet). Raises
+    WarehouseBusy while a writer holds it."""
+    if not Path(warehouse).exists():
+        return {}
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseBusy(str(exc).splitlines()[0]) from None
+    try:
+        registered = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = '_batches'"
+        ).fetchone()[0]
+        landed = set()
+        if registered:
+            landed = {
+                digest
+                for (digest,) in con.execute(
+                    "select content_hash from raw._batches where entity = ? and status = 'LOADED'",
+                    [ENTITY],
+                ).fetchall()
+            }
+    finally:
+        con.close()
+    files = [p for p in circumstance_files(landing) if file_sha256(p) in landed]
+    return read_circumstances(landing, files)
+
+
 def new_cursor(current: dict[str, Circumstance]) -> str:
     return json.dumps(
         {
@@ -195,10 +243,21 @@ def build_circumstances_sensor(
         context: SensorEvaluationContext, warehouse: WarehouseResource
     ) -> SensorResult | SkipReason:
         current = read_circumstances(warehouse.landing)
-        cursor = json.loads(context.cursor) if context.cursor else {}
+        if context.cursor:
+            cursor = json.loads(context.cursor)
+        else:
+            try:
+                cursor = json.loads(
+                    new_cursor(applied_circumstances(warehouse.landing, warehouse.warehouse))
+                )
+            except WarehouseBusy as busy:
+                return SkipReason(f"first tick: the warehouse is busy, trying again ({busy})")
         changes = detect_changes(current, cursor)
         if not changes:
-            return SkipReason("no new or changed mitigating circumstance")
+            return SensorResult(
+                skip_reason=SkipReason("no new or changed mitigating circumstance"),
+                cursor=new_cursor(current),
+            )
         first_key = partitions_def.get_first_partition_key()
         last_key = partitions_def.get_last_partition_key()
         starts = [ch.first_week for ch in changes if ch.first_week is not None]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# Runs record into the Dagster instance beside their warehouse (orchestration.instance);
+# a developer's own DAGSTER_HOME would collect every test's runs instead.
+os.environ.pop("DAGSTER_HOME", None)
 
 
 @pytest.fixture(scope="session")

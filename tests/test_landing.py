@@ -83,13 +83,13 @@ def _count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from orchestration import landing as landing_module
 
     hashed: list[str] = []
-    real = landing_module._sha256
+    real = landing_module.file_sha256
 
     def counting(path: Path) -> str:
         hashed.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(landing_module, "_sha256", counting)
+    monkeypatch.setattr(landing_module, "file_sha256", counting)
     return hashed
 
 
