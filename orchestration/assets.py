@@ -63,6 +63,7 @@ from orchestration.outcome import (
 )
 from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
 from orchestration.publish import publish_marts
+from orchestration.publish_parquet import parquet_root, publish_parquet
 from orchestration.resources import MANIFEST_PATH, WarehouseResource
 from orchestration.run_weeks import run_partition_keys, run_week_range
 from orchestration.tested_rows import keyed_model_watermarks
@@ -399,13 +400,17 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
         pool=WAREHOUSE_POOL,
         description=(
             "Read-only copy of schema `marts` for BI tools and analysts, replaced atomically "
-            "at the end of each successful run; only the weeks a run rewrote are copied again."
+            "at the end of each successful run; only the weeks a run rewrote are copied again. "
+            "The same marts as Parquet beside it (`parquet/<table>/week_start=…/`), swapped "
+            "in the same way."
         ),
     )
     def published_marts(
         context: AssetExecutionContext, warehouse: WarehouseResource
     ) -> MaterializeResult:
         tables = publish_marts(warehouse.warehouse, warehouse.published)
+        # Parquet for BI tools that cannot open DuckDB, from the copy just swapped in.
+        parquet = publish_parquet(warehouse.published)
         metadata: dict[str, Any] = {
             "path": MetadataValue.path(str(warehouse.published)),
             "tables": MetadataValue.md(
@@ -413,6 +418,11 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
                 + "\n".join(
                     f"| marts.{t} | {p.rows} | {p.describe()} |" for t, p in tables.items()
                 )
+            ),
+            "parquet_path": MetadataValue.path(str(parquet_root(warehouse.published))),
+            "parquet": MetadataValue.md(
+                "| table | rows | Parquet files |\n|---|---|---|\n"
+                + "\n".join(f"| {t} | {p.rows} | {p.describe()} |" for t, p in parquet.items())
             ),
         }
         metadata.update(week_outcome_metadata(warehouse.published, _last_week_of_run(context)))

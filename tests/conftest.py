@@ -32,3 +32,38 @@ def browser():
 
     with chromium() as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def published_demo(tmp_path_factory: pytest.TempPathFactory):
+    """Generated data (40 sellers, 2026-W30..W39) landed, built and published once:
+    the published copy the API, the export and the mail read."""
+    import shutil
+    from datetime import date
+
+    import duckdb
+
+    from orchestration.generator import generate
+    from orchestration.landing import land_directory
+    from orchestration.pipeline import build_weeks
+    from orchestration.publish import publish_marts
+    from orchestration.resources import default_published_path
+
+    root = tmp_path_factory.mktemp("published-demo")
+    landing = root / "landing"
+    warehouse = root / "warehouse" / "servicenorms.duckdb"
+    warehouse.parent.mkdir()
+    generate(landing, sellers=40, weeks=10, start_week="2026-W30", seed=5)
+    summary = land_directory(landing, warehouse)
+    assert summary.rejected == 0
+    build_weeks(warehouse, None, date(2026, 9, 21))  # 2026-W39
+    # dbt ran in this process and keeps the file open; publishing attaches it
+    # anew, which DuckDB refuses in the same process: publish from a checkpointed copy.
+    con = duckdb.connect(str(warehouse))
+    con.execute("checkpoint")
+    con.close()
+    built = root / "built.duckdb"
+    shutil.copyfile(warehouse, built)
+    published = default_published_path(warehouse)
+    publish_marts(built, published)
+    return published

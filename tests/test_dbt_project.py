@@ -17,6 +17,7 @@ MARTS = {
     "seller_monthly_nps",
     "seller_notifications",
     "platform_week_summary",
+    "service_norm_versions",
 }
 
 
