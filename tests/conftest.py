@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
 
@@ -32,6 +38,51 @@ def browser():
 
     with chromium() as instance:
         yield instance
+
+
+@dataclass(frozen=True)
+class OperatedWarehouse:
+    """A warehouse built the way an operator builds one: `servicenorms run` on
+    generated data whose late files trail the last generated week."""
+
+    landing: Path
+    warehouse: Path
+    output: str  # what the run printed
+
+    @property
+    def published(self) -> Path:
+        return self.warehouse.parent / "published" / "servicenorms_marts.duckdb"
+
+    def copy_to(self, root: Path) -> OperatedWarehouse:
+        """An independent copy (landing and warehouse folder) for a test that changes it."""
+        shutil.copytree(self.landing, root / "landing")
+        # symlinks=True: the Parquet copy is reached through a relative link.
+        shutil.copytree(self.warehouse.parent, root / "warehouse", symlinks=True)
+        return OperatedWarehouse(root / "landing", root / "warehouse" / self.warehouse.name,
+                                 self.output)
+
+
+#: The generated weeks of `operated_warehouse`: 2026-W01 .. 2026-W10, late files after.
+OPERATED_FIRST_WEEK = "2026-W01"
+OPERATED_WEEKS = 10
+
+
+@pytest.fixture(scope="session")
+def operated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> OperatedWarehouse:
+    """40 generated sellers over ten weeks, built by `servicenorms run` (every
+    finalised week, then published). Tests that change it work on `copy_to`."""
+    from orchestration.cli import main
+    from orchestration.generator import generate
+
+    root = tmp_path_factory.mktemp("operated")
+    landing = root / "landing"
+    warehouse = root / "warehouse" / "servicenorms.duckdb"
+    generate(landing, sellers=40, weeks=OPERATED_WEEKS, start_week=OPERATED_FIRST_WEEK, seed=7)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
+    assert code == 0, out.getvalue()
+    return OperatedWarehouse(landing, warehouse, out.getvalue())
 
 
 @pytest.fixture(scope="session")
