@@ -309,7 +309,7 @@ def test_a_re_run_week_lists_the_incidents_of_a_correction_and_of_circumstances(
 
     def re_run(step: str, compare_to_full_rebuild: bool = True) -> list[tuple]:
         land_directory(landing, warehouse)
-        build_weeks(warehouse, past, past)
+        build_weeks(warehouse, past, past, last_finalised=last)
         if compare_to_full_rebuild:
             full = _full_rebuild(warehouse, tmp_path / f"full-{step}.duckdb", last)
             for table in tables:
