@@ -116,6 +116,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from orchestration.publish_parquet import parquet_root
 
         print(f"the same marts as Parquet: {parquet_root(result.published)}/<table>/")
+    if result.mail:
+        print(f"mail: {result.mail}")
     if result.step_seconds:
         print("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.step_seconds.items()))
     print(

@@ -216,6 +216,10 @@ def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_th
     assert marts_fingerprint(env.settings.published) == marts_fingerprint(env.settings.warehouse)
     assert parquet_matches_published(env.settings.published)
     assert "the same marts as Parquet: " in out
+    # The Wednesday mail of the week: ZZ1's strike is in its outbox.
+    outbox = env.settings.warehouse.parent / "outbox"
+    assert (outbox / "2026-W42" / "ZZ1.eml").is_file()
+    assert f"mail: {len(list((outbox / '2026-W42').glob('*.eml')))} mail(s) of week(s) " in out
     for step in ("servicenorms_weekly", "servicenorms_marts"):
         assert latest_step_args(step).get("threads") == 1, step
 
@@ -233,6 +237,9 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
     assert len(before) >= 6
     assert marts_fingerprint(env.settings.warehouse) == before
     assert marts_fingerprint(env.settings.published) == before
+    # No mail of the week goes out twice.
+    (mail,) = result.asset_materializations_for_node("wednesday_mail")
+    assert mail.metadata["written"].value == 0 and mail.metadata["already_on_record"].value > 0
     # Each dbt step started from the parse state the previous one handed back:
     # nothing changed, so neither re-parsed a file (a new week's --vars, or a
     # state saved under another profile, re-parsed all of them).
