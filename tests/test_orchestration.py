@@ -256,13 +256,14 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
     writes = query(
         env.settings.warehouse,
         "select model, mode, week_start_min, week_end from audit.week_window_writes "
-        "where model like 'seller_%' order by write_id desc limit 4",
+        "where model like 'seller_%' order by write_id desc limit 5",
     )
     every_later_week = NO_WEEK_END
     assert sorted(writes) == [
         ("seller_notifications", "window", MEASURED_WEEK, every_later_week),
         ("seller_six_week_scores", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=42)),
         ("seller_trajectory_weeks", "window", MEASURED_WEEK, every_later_week),
+        ("seller_week_incidents", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=7)),
         ("seller_week_indicators", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=7)),
     ]
     (published,) = result.asset_materializations_for_node("published_marts")
@@ -271,7 +272,8 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
         for line in published.metadata["tables"].value.splitlines()
         if line.startswith("| marts.")
     }
-    assert how["seller_week_indicators"] == f"week {MEASURED_WEEK} replaced", how
+    for table in ("seller_week_indicators", "seller_week_incidents"):
+        assert how[table] == f"week {MEASURED_WEEK} replaced", how
     last = MEASURED_WEEK + timedelta(days=35)  # the six-week scores of W .. W+5
     assert how["seller_six_week_scores"] == f"weeks {MEASURED_WEEK} to {last} replaced", how
     # Rebuilt from the week on (trajectories carry state); the monthly NPS whole.
