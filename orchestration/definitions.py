@@ -22,6 +22,8 @@ from orchestration.assets import (
     landed_batches,
     raw_data_is_clean,
 )
+from orchestration.mail import MailSettings
+from orchestration.mail_assets import MailResource, wednesday_mail
 from orchestration.partitions import weekly_partitions
 from orchestration.resources import (
     ServiceNormsSettings,
@@ -54,12 +56,12 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
         # publish steps all write.
         executor_def=in_process_executor,
         description=(
-            "Land new batches, build the weekly facts for the run's weeks, rebuild the marts "
-            "and publish the read-only copy."
+            "Land new batches, build the weekly facts for the run's weeks, rebuild the marts, "
+            "publish the read-only copy and write the week's mails."
         ),
     )
     return Definitions(
-        assets=[landed_batches, weekly, marts, published],
+        assets=[landed_batches, weekly, marts, published, wednesday_mail],
         asset_checks=[raw_data_is_clean],
         jobs=[weekly_job],
         schedules=[
@@ -73,6 +75,7 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
                 warehouse_path=str(settings.warehouse),
                 published_path=str(settings.published),
             ),
+            "mail": MailResource.from_settings(MailSettings.from_env(settings.warehouse)),
         },
         executor=in_process_executor,
     )

@@ -70,6 +70,8 @@ class RunResult:
     published: Path | None = None
     # Seconds per step of the run (landing, the dbt steps, publishing), in run order.
     step_seconds: dict[str, float] = field(default_factory=dict)
+    # What the Wednesday mail step wrote and sent (orchestration/mail_assets.py).
+    mail: str | None = None
 
 
 def build_weeks(
@@ -310,7 +312,17 @@ def run(
         summary,
         settings.published,
         step_seconds(result),
+        mail_summary(result),
     )
+
+
+def mail_summary(result) -> str | None:
+    """The mail step's one-line summary, if the run had one."""
+    for materialization in result.asset_materializations_for_node("wednesday_mail"):
+        summary = materialization.metadata.get("summary")
+        if summary is not None:
+            return summary.value
+    return None
 
 
 def step_seconds(result) -> dict[str, float]:

@@ -60,3 +60,44 @@ def request(base_url: str, path: str, headers: dict | None = None, method: str =
         )
     finally:
         con.close()
+
+
+class SmtpSink:
+    """An aiosmtpd handler keeping every message it accepts, or refusing them all."""
+
+    def __init__(self, refuse: bool = False):
+        self.refuse = refuse
+        self.messages: list[bytes] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.refuse:
+            return "554 5.7.1 refused by the test server"
+        self.messages.append(envelope.original_content or envelope.content)
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(sink: SmtpSink) -> Iterator[int]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, on a port the system picks,
+    until the block ends; yields the port."""
+    import asyncio
+
+    from aiosmtpd.smtp import SMTP
+
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(
+        loop.create_server(lambda: SMTP(sink, hostname="test.invalid", loop=loop), sock=sock)
+    )
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        loop.call_soon_threadsafe(server.close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=20)
+        loop.close()

@@ -216,6 +216,10 @@ def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_th
     assert marts_fingerprint(env.settings.published) == marts_fingerprint(env.settings.warehouse)
     assert parquet_matches_published(env.settings.published)
     assert "the same marts as Parquet: " in out
+    # The Wednesday mail of the week: ZZ1's strike is in its outbox.
+    outbox = env.settings.warehouse.parent / "outbox"
+    assert (outbox / "2026-W42" / "ZZ1.eml").is_file()
+    assert f"mail: {len(list((outbox / '2026-W42').glob('*.eml')))} mail(s) of week(s) " in out
     for step in ("servicenorms_weekly", "servicenorms_marts"):
         assert latest_step_args(step).get("threads") == 1, step
 
@@ -233,6 +237,9 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
     assert len(before) >= 6
     assert marts_fingerprint(env.settings.warehouse) == before
     assert marts_fingerprint(env.settings.published) == before
+    # No mail of the week goes out twice.
+    (mail,) = result.asset_materializations_for_node("wednesday_mail")
+    assert mail.metadata["written"].value == 0 and mail.metadata["already_on_record"].value > 0
     # Each dbt step started from the parse state the previous one handed back:
     # nothing changed, so neither re-parsed a file (a new week's --vars, or a
     # state saved under another profile, re-parsed all of them).
@@ -249,13 +256,14 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
     writes = query(
         env.settings.warehouse,
         "select model, mode, week_start_min, week_end from audit.week_window_writes "
-        "where model like 'seller_%' order by write_id desc limit 4",
+        "where model like 'seller_%' order by write_id desc limit 5",
     )
     every_later_week = NO_WEEK_END
     assert sorted(writes) == [
         ("seller_notifications", "window", MEASURED_WEEK, every_later_week),
         ("seller_six_week_scores", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=42)),
         ("seller_trajectory_weeks", "window", MEASURED_WEEK, every_later_week),
+        ("seller_week_incidents", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=7)),
         ("seller_week_indicators", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=7)),
     ]
     (published,) = result.asset_materializations_for_node("published_marts")
@@ -264,7 +272,8 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
         for line in published.metadata["tables"].value.splitlines()
         if line.startswith("| marts.")
     }
-    assert how["seller_week_indicators"] == f"week {MEASURED_WEEK} replaced", how
+    for table in ("seller_week_indicators", "seller_week_incidents"):
+        assert how[table] == f"week {MEASURED_WEEK} replaced", how
     last = MEASURED_WEEK + timedelta(days=35)  # the six-week scores of W .. W+5
     assert how["seller_six_week_scores"] == f"weeks {MEASURED_WEEK} to {last} replaced", how
     # Rebuilt from the week on (trajectories carry state); the monthly NPS whole.

@@ -111,6 +111,7 @@ def test_a_correction_re_run_for_its_week_changes_only_that_week_and_what_depend
     six_weeks_on = RERUN_WEEK + timedelta(weeks=5)
     may_change = {
         "seller_week_indicators": lambda w: w == RERUN_WEEK,
+        "seller_week_incidents": lambda w: w == RERUN_WEEK,
         "seller_six_week_scores": lambda w: RERUN_WEEK <= w <= six_weeks_on,
         "seller_trajectory_weeks": lambda w: w >= RERUN_WEEK,
         "seller_notifications": lambda w: w >= RERUN_WEEK,
@@ -124,6 +125,7 @@ def test_a_correction_re_run_for_its_week_changes_only_that_week_and_what_depend
     )
     assert unexpected == []
     assert ("seller_week_indicators", RERUN_WEEK) in changed
+    assert ("seller_week_incidents", RERUN_WEEK) in changed
     assert ("seller_six_week_scores", six_weeks_on) in changed  # the last pool holding it
     assert week_digests(wh.published) == after
 
