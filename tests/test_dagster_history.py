@@ -6,6 +6,7 @@ UI's queue; and the UI shows the weeks a command-line run built."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -202,3 +203,31 @@ def test_the_dagster_ui_shows_the_weeks_a_cli_run_built_as_materialised(
         assert page.get_by_text(max(weeks)).count() >= 1
         page.screenshot(path=str(artifact_path("dagster-ui-weeks-materialised.png")))
         page.close()
+
+
+def test_the_readme_walkthrough_names_only_what_the_ui_shows() -> None:
+    """Every Dagster name the README's orchestration section gives (a lowercase
+    name in backticks) is an asset, group, job, schedule, sensor, check or run tag
+    of the definitions the UI loads."""
+    from orchestration.dbt_runner import PROJECT_DIR
+    from orchestration.instance import RUN_PROCESS_TAG
+    from orchestration.run_weeks import AS_OF_TAG
+    from orchestration.sensors import CIRCUMSTANCES_TAG
+
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme.split("## Orchestration (Dagster)")[1].split("\n## ")[0]
+    named = {
+        token
+        for token in re.findall(r"`([^`]+)`", section)
+        if re.fullmatch(r"[a-z][a-z0-9_]*(/[a-z0-9_]+)*", token)
+    }
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    shown = {AS_OF_TAG, CIRCUMSTANCES_TAG, RUN_PROCESS_TAG}
+    for key in graph.get_all_asset_keys():
+        shown |= {key.to_user_string(), graph.get(key).group_name}
+    shown |= {check.name for check in graph.asset_check_keys}
+    shown |= {j.name for j in defs.jobs} | {s.name for s in defs.schedules}
+    shown |= {s.name for s in defs.sensors}
+    assert {"landed_batches", "servicenorms_weekly_job", "weekly"} <= named
+    assert sorted(named - shown) == []
