@@ -53,6 +53,7 @@ from dagster_dbt import (
 
 from orchestration.checks import raw_data_check_result, validation_findings
 from orchestration.dbt_runner import full_build_thread_args
+from orchestration.errors import Places, StepFailed, dbt_failure
 from orchestration.landing import LandingSummary, land_directory
 from orchestration.outcome import (
     circumstances_in_window,
@@ -382,14 +383,20 @@ def _run_dbt_step(
     first_build: bool = False,
 ) -> list[Any]:
     """One `dbt build` of a weekly step with the run's parameters; its events, and
-    its parse state handed back for the next step; older step folders pruned."""
+    its parse state handed back for the next step; older step folders pruned.
+    A failed build fails the step with one line: the cause, or the failed models
+    and tests with their errors (orchestration.errors.dbt_failure)."""
     args = weekly_dbt_args(full_refresh, first_build)
     context.log.info(f"dbt {' '.join(args)}; run parameters {dict(parameters)}")
     with warehouse.dbt_environment(parameters):
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
-    keep_parse_state(invocation.target_path)
     prune_step_targets(invocation.target_path)
+    error = invocation.get_error()
+    if error is not None:
+        places = Places(warehouse.warehouse, warehouse.published, (MANIFEST_PATH.parent,))
+        raise StepFailed(dbt_failure(invocation.target_path, str(error), places))
+    keep_parse_state(invocation.target_path)
     return events
 
 

@@ -4,17 +4,76 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from orchestration.pipeline import DEFAULT_WAREHOUSE
 
 EXIT_MISUSE = 2
 EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130
 
 
 class CliError(Exception):
-    """A one-line reason for a non-zero exit."""
+    """A one-line reason for a failed command (exit 1)."""
+
+
+class CliMisuse(CliError):
+    """A one-line reason why the command as given cannot run (exit 2)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with its errors (which name the argument) on one line, exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_MISUSE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def iso_week_argument(text: str) -> date:
+    """An ISO week such as 2026-W10, as its Monday."""
+    from orchestration.weeks import parse_iso_week
+
+    try:
+        return parse_iso_week(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def iso_week_text(text: str) -> str:
+    iso_week_argument(text)
+    return text
+
+
+def instant_argument(text: str) -> datetime:
+    """An ISO-8601 instant with a UTC offset."""
+    example = "e.g. 2026-11-25T06:00+01:00"
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 date and time ({example})"
+        ) from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset ({example})")
+    return instant
+
+
+def existing_folder(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        what = "is not a folder" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"{text} {what}")
+    return path
+
+
+def positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
+    return number
 
 
 def _print_landing(summary) -> None:
@@ -68,28 +127,40 @@ def cmd_land(args: argparse.Namespace) -> int:
     return 0
 
 
+def finalised_week_or_refusal(week: date, now: datetime | None) -> None:
+    """Refuse (misuse) a --week that is not finalised as of --as-of (default now)."""
+    from orchestration.weeks import iso_week_key, last_finalised_week, measurement_cutoff
+
+    as_of = now or datetime.now(UTC)
+    latest = last_finalised_week(as_of)
+    if week > latest:
+        cutoff = measurement_cutoff(week)
+        when = "--as-of " + as_of.isoformat(timespec="minutes") if now else "now"
+        raise CliMisuse(
+            f"--week {iso_week_key(week)} is not finalised as of {when}: it is finalised on "
+            f"{cutoff:%Y-%m-%d %H:%M} Europe/Amsterdam; the latest finalised week is "
+            f"{iso_week_key(latest)}"
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.dbt_runner import DbtError
     from orchestration.landing import LandingError
     from orchestration.pipeline import PipelineError, run
-    from orchestration.weeks import parse_iso_week
 
+    week, now = args.week, args.as_of
+    if args.full_refresh and week is not None:
+        raise CliMisuse("--full-refresh rebuilds every week: leave out --week")
+    if week is not None:
+        finalised_week_or_refusal(week, now)
     try:
-        week = parse_iso_week(args.week) if args.week else None
-        now = datetime.fromisoformat(args.as_of) if args.as_of else None
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    if now is not None and now.tzinfo is None:
-        raise CliError(f"--as-of {args.as_of!r} needs a UTC offset, e.g. 2026-11-25T06:00+01:00")
-    try:
-        if args.full_refresh and week is not None:
-            raise CliError("--full-refresh rebuilds every week: leave out --week")
         result = run(
             Path(args.landing),
             Path(args.warehouse),
             week=week,
             now=now,
             full_refresh=args.full_refresh,
+            debug=args.debug,
         )
     except PipelineError as exc:
         if exc.landing is not None:
@@ -254,13 +325,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    debug_help = "on failure, show the Python traceback and Dagster's log of the run"
+    parser = OneLineParser(
         prog="servicenorms",
         description=(
             "Service-norm warehouse: land seller activity, compute weekly norms, "
-            "strikes and trajectories."
+            "strikes and trajectories. Exit status: 0 done, 1 failed, 2 misused "
+            "(an option or argument that cannot work)."
         ),
     )
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -268,10 +342,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--out", required=True, help="landing directory to create (must be empty or new)"
     )
-    g.add_argument("--sellers", type=int, default=300, help="number of sellers (default 300)")
-    g.add_argument("--weeks", type=int, default=40, help="number of ISO weeks (default 40)")
     g.add_argument(
-        "--start-week", default="2025-W40", help="first ISO week, e.g. 2026-W01 (default 2025-W40)"
+        "--sellers", type=positive_int, default=300, help="number of sellers (default 300)"
+    )
+    g.add_argument(
+        "--weeks", type=positive_int, default=40, help="number of ISO weeks (default 40)"
+    )
+    g.add_argument(
+        "--start-week",
+        type=iso_week_text,
+        default="2025-W40",
+        help="first ISO week, e.g. 2026-W01 (default 2025-W40)",
     )
     g.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     g.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="file format")
@@ -280,16 +361,24 @@ def build_parser() -> argparse.ArgumentParser:
     ld = sub.add_parser(
         "land", help="load every new batch of a landing directory into the warehouse"
     )
-    ld.add_argument("landing", help="landing directory (<landing>/<entity>/*.parquet|*.csv)")
+    ld.add_argument(
+        "landing",
+        type=existing_folder,
+        help="landing directory (<landing>/<entity>/*.parquet|*.csv)",
+    )
     ld.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
     ld.set_defaults(func=cmd_land)
 
     r = sub.add_parser(
         "run", help="land, validate and build the marts for all finalised weeks, or one"
     )
-    r.add_argument("--landing", required=True, help="landing directory")
+    r.add_argument("--landing", required=True, type=existing_folder, help="landing directory")
     r.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
-    r.add_argument("--week", help="build only this ISO week, e.g. 2026-W10")
+    r.add_argument(
+        "--week",
+        type=iso_week_argument,
+        help="build only this ISO week, e.g. 2026-W10 (finalised as of --as-of)",
+    )
     r.add_argument(
         "--full-refresh",
         action="store_true",
@@ -300,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--as-of",
+        type=instant_argument,
         help=(
             "treat this instant as now when deciding which weeks are finalised "
             "(ISO-8601 with offset)"
@@ -316,9 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB warehouse (default $SERVICENORMS_WAREHOUSE or warehouse/servicenorms.duckdb)",
     )
     u.add_argument(
-        "--first-week", help="first weekly partition (default $SERVICENORMS_FIRST_WEEK or 2025-W40)"
+        "--first-week",
+        type=iso_week_text,
+        help="first weekly partition (default $SERVICENORMS_FIRST_WEEK or 2025-W40)",
     )
-    u.add_argument("--port", type=int, default=3000, help="web server port (default 3000)")
+    u.add_argument(
+        "--port", type=positive_int, default=3000, help="web server port (default 3000)"
+    )
     u.set_defaults(func=cmd_ui)
 
     a = sub.add_parser(
@@ -345,7 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="bol-v10: one Retailer API v10 PerformanceIndicators JSON file per seller",
     )
     e.add_argument(
-        "--week", required=True, help="ISO week, e.g. 2026-W10 (finalised and published)"
+        "--week",
+        required=True,
+        type=iso_week_text,
+        help="ISO week, e.g. 2026-W10 (finalised and published)",
     )
     e.add_argument("--out", required=True, help="folder; the week's files go to OUT/<week>/")
     e.add_argument(
@@ -366,16 +463,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, help="landing directory to create (must be empty or new)"
     )
     im.set_defaults(func=cmd_import)
+
+    # --debug after the command too (`servicenorms run --debug`); SUPPRESS keeps
+    # the top-level value when the command does not repeat it.
+    for command in sub.choices.values():
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help
+        )
     return parser
 
 
+def _places(args: argparse.Namespace):
+    """Where the command works, for the explanation of an error (orchestration.errors)."""
+    from orchestration.errors import Places
+    from orchestration.resources import ServiceNormsSettings
+
+    try:
+        settings = ServiceNormsSettings.create(warehouse=getattr(args, "warehouse", None))
+    except ValueError:
+        return None
+    return Places(settings.warehouse, settings.published)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; a failure ends in one line on stderr naming its cause (and,
+    with --debug, the traceback); exit 0 done, 1 failed, 2 misused, 130 interrupted."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    prog = f"servicenorms {args.command}"
     try:
         return args.func(args)
+    except CliMisuse as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_MISUSE
     except CliError as exc:
-        print(f"servicenorms {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        from orchestration.errors import describe_exception
+
+        reason = describe_exception(exc, _places(args))
+        print(f"{prog}: error: {reason} (--debug shows the traceback)", file=sys.stderr)
         return EXIT_FAILURE
 
 

@@ -32,6 +32,7 @@ import duckdb
 from orchestration.contract import ENTITIES, LOAD_COLUMNS, Column, Entity
 from orchestration.sql_text import quote_identifier as _q
 from orchestration.sql_text import quote_literal as _lit
+from orchestration.transaction import after_failure, transaction
 from orchestration.validation import (
     BatchValidator,
     Finding,
@@ -460,8 +461,7 @@ class Lander:
         for entity, load_id, source_file in pending:
             by_entity.setdefault(entity, []).append((load_id, source_file))
         found: dict[int, list[Finding]] = {}
-        self.con.execute("begin transaction")
-        try:
+        with transaction(self.con):
             for cross in (False, True):
                 for entity, loads in by_entity.items():
                     result = self.validator.validate_loads(
@@ -469,10 +469,6 @@ class Lander:
                     )
                     for load_id, findings in result.items():
                         found.setdefault(load_id, []).extend(findings)
-            self.con.execute("commit")
-        except Exception:
-            self.con.execute("rollback")
-            raise
         for b in batches:
             if b.status == "LOADED" and b.load_id in found:
                 b.findings += found[b.load_id]
@@ -513,8 +509,7 @@ class Lander:
         try:
             # Reading happens before the transaction: a failed read must not abort it.
             rejection = self._read_checked(con, entity, path, rel, checked)
-            con.execute("begin transaction")
-            try:
+            with transaction(con):
                 if rejection is None:
                     result = self._split_rows(con, entity, checked, rel, load_id)
                 else:
@@ -542,12 +537,10 @@ class Lander:
                         result.reason,
                     ],
                 )
-                con.execute("commit")
-            except Exception:
-                con.execute("rollback")
-                raise
-        finally:
-            con.execute(f"drop table if exists {checked}")
+        except BaseException as cause:
+            after_failure(con, f"drop table if exists {checked}", cause)
+            raise
+        con.execute(f"drop table if exists {checked}")
         return result
 
     def _read_checked(

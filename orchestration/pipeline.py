@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from orchestration.dbt_runner import PROJECT_DIR, full_build_thread_args, run_dbt
+from orchestration.errors import Places, explain, first_line
 from orchestration.landing import LandingError, LandingSummary
 from orchestration.tested_rows import keyed_model_watermarks
 from orchestration.weeks import (
@@ -39,8 +40,10 @@ if TYPE_CHECKING:
 
     from orchestration.resources import ServiceNormsSettings
 
-# Keep the console to warnings: the CLI prints its own summary.
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Keep Dagster's console quiet: the CLI prints its own summary and, for a failed
+# run, one line naming the cause (`--debug` shows Dagster's log).
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+DEBUG_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
 
 
 class PipelineError(RuntimeError):
@@ -127,8 +130,18 @@ def week_summaries(
     return [WeekSummary(iso_week_key(r[0]), *r[1:]) for r in rows]
 
 
-def _failure_message(result) -> str:
-    """One line naming each failed step and each failed blocking check."""
+def _error_text(error) -> str:
+    """The messages of a Dagster error and of the errors behind it."""
+    parts = []
+    while error is not None:
+        parts.append(error.message)
+        error = error.cause or error.context
+    return "\n".join(parts)
+
+
+def _failure_message(result, places: Places | None = None) -> str:
+    """One line naming each failed step (its cause and what to do, when known:
+    orchestration.errors) and each failed blocking check."""
     reasons: list[str] = []
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
@@ -140,7 +153,8 @@ def _failure_message(result) -> str:
         elif event.event_type_value == "STEP_FAILURE":
             error = event.event_specific_data.error
             cause = error.cause if error is not None and error.cause is not None else error
-            text = cause.message.strip().splitlines()[0] if cause is not None else "failed"
+            text = first_line(cause.message) if cause is not None else "failed"
+            text = explain(_error_text(error), places) or text
             if "blocking asset check" not in text.lower() and "check failed" not in text.lower():
                 reasons.append(f"step {event.step_key}: {text}")
     return "; ".join(dict.fromkeys(reasons)) or "run failed"
@@ -153,6 +167,7 @@ def execute_weeks(
     now: datetime | None = None,
     full_refresh: bool = False,
     instance: DagsterInstance | None = None,
+    debug: bool = False,
 ):
     """Execute the weekly job in-process for the weeks [first, last], recorded in
     `instance` (default: the warehouse's, which `servicenorms ui` opens).
@@ -164,7 +179,7 @@ def execute_weeks(
         from orchestration.instance import operator_instance
 
         with operator_instance(settings.warehouse) as operators:
-            return execute_weeks(settings, first, last, now, full_refresh, operators)
+            return execute_weeks(settings, first, last, now, full_refresh, operators, debug)
     from dagster import partition_loading_context
 
     from orchestration.definitions import WEEKLY_JOB, build_definitions
@@ -178,7 +193,7 @@ def execute_weeks(
         settings = replace(settings, first_week=earliest)
     defs = build_definitions(settings)
     job = defs.resolve_job_def(WEEKLY_JOB)
-    run_config: dict = dict(QUIET_RUN_CONFIG)
+    run_config: dict = dict(DEBUG_RUN_CONFIG if debug else QUIET_RUN_CONFIG)
     if full_refresh:
         refresh = {"config": {"full_refresh": True}}
         run_config["ops"] = {"servicenorms_weekly": refresh, "servicenorms_marts": refresh}
@@ -222,7 +237,7 @@ def earliest_week_of_new_circumstances(landing: Path, warehouse: Path) -> date |
     known: set[str] = set()
     previous: dict[str, date] = {}
     if warehouse.exists():
-        con = duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(warehouse), read_only=True)
         try:
             has_raw = con.execute(
                 "select count(*) from information_schema.tables "
@@ -272,11 +287,13 @@ def run(
     week: date | None = None,
     now: datetime | None = None,
     full_refresh: bool = False,
+    debug: bool = False,
 ) -> RunResult:
     """Land new batches, then build one week (or every finalised week), the marts, and publish.
 
     `full_refresh` rebuilds every incremental model from raw for every week (after
-    a seed or rule change); it cannot be combined with `week`."""
+    a seed or rule change); it cannot be combined with `week`. `debug` lets Dagster's
+    and dbt's logs through to the console."""
     if full_refresh and week is not None:
         raise PipelineError("a full refresh rebuilds every week: leave out the week")
     from dagster import AssetKey
@@ -292,19 +309,25 @@ def run(
         touched = earliest_week_of_new_circumstances(landing, warehouse)
         if touched is not None and touched < first:
             first = touched
-    from orchestration.resources import ServiceNormsSettings
+    from orchestration.resources import ServiceNormsSettings, dagster_home
 
     settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
     # dbt's console log goes to stdout inside the run; the CLI prints its own summary.
-    with contextlib.redirect_stdout(io.StringIO()):
-        result = execute_weeks(settings, first, last, now, full_refresh=full_refresh)
+    console = contextlib.nullcontext() if debug else contextlib.redirect_stdout(io.StringIO())
+    with console:
+        result = execute_weeks(settings, first, last, now, full_refresh=full_refresh, debug=debug)
     landed: LandingSummary | None = None
     try:
         landed = result.asset_value(AssetKey("landed_batches"))
     except Exception:  # landing itself failed: nothing to report
         landed = None
     if not result.success:
-        raise PipelineError(_failure_message(result), landed)
+        places = Places(
+            settings.warehouse,
+            settings.published,
+            (dagster_home(settings.warehouse), PROJECT_DIR / "target"),
+        )
+        raise PipelineError(_failure_message(result, places), landed)
     summary = week_summaries(warehouse, first, last)
     return RunResult(
         landed or LandingSummary(),

@@ -200,6 +200,10 @@ DAGSTER_YAML = """\
 concurrency:
   runs:
     max_concurrent_runs: 1
+# The command line prints its own output (no banner on a new instance), and no
+# usage statistics leave the machine.
+telemetry:
+  enabled: false
 """
 
 

@@ -25,23 +25,91 @@ def test_unknown_command_is_misuse() -> None:
     assert exc.value.code == 2
 
 
-def test_run_with_a_missing_landing_directory_fails_with_one_line(
+def misuse(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line a misused command prints; it exits 2."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2, err
+    (line,) = err.splitlines()
+    return line
+
+
+def test_run_with_a_missing_landing_directory_is_misuse_naming_the_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        ["run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]
+    line = misuse(
+        ["run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")],
+        capsys,
     )
-    err = capsys.readouterr().err.strip()
-    assert code != 0
-    assert len(err.splitlines()) == 1 and "does not exist" in err
+    assert "argument --landing: " in line and "does not exist" in line
 
 
-def test_run_with_a_bad_week_fails_with_one_line(
+def test_run_with_a_bad_week_is_misuse_naming_the_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["run", "--landing", str(tmp_path), "--week", "2026-W60"])
+    line = misuse(["run", "--landing", str(tmp_path), "--week", "2026-W60"], capsys)
+    assert "argument --week: " in line and "2026 has no ISO week 60" in line
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("yesterday", "is not an ISO-8601 date and time"), ("2026-03-11T06:00", "UTC offset")],
+)
+def test_an_as_of_that_is_not_an_instant_is_misuse_naming_the_option(
+    value: str, reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = misuse(["run", "--landing", str(tmp_path), "--as-of", value], capsys)
+    assert "argument --as-of: " in line and reason in line
+
+
+@pytest.mark.parametrize("option", ["--sellers", "--weeks"])
+def test_generate_needs_at_least_one_seller_and_week(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = misuse(["generate", "--out", str(tmp_path / "x"), option, "0"], capsys)
+    assert f"argument {option}: 0 must be 1 or more" in line
+
+
+def test_a_week_not_finalised_as_of_the_as_of_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 2026-W10 is finalised on Wednesday 2026-03-11 06:00 Amsterdam time.
+    code = main([
+        "run", "--landing", str(tmp_path), "--week", "2026-W10",
+        "--as-of", "2026-03-11T05:59+01:00",
+    ])
     err = capsys.readouterr().err.strip()
-    assert code != 0 and "2026 has no ISO week 60" in err and len(err.splitlines()) == 1
+    assert code == 2
+    assert err == (
+        "servicenorms run: error: --week 2026-W10 is not finalised as of --as-of "
+        "2026-03-11T05:59+01:00: it is finalised on 2026-03-11 06:00 Europe/Amsterdam; "
+        "the latest finalised week is 2026-W09"
+    )
+
+
+def test_the_week_in_progress_is_refused_without_an_as_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from orchestration.weeks import iso_week_key, week_start_of
+
+    this_week = iso_week_key(week_start_of(datetime.now(UTC).date()))
+    code = main(["run", "--landing", str(tmp_path), "--week", this_week])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"--week {this_week} is not finalised as of now" in err
+
+
+def test_the_week_finalised_at_the_as_of_is_accepted() -> None:
+    from datetime import datetime
+
+    from orchestration.cli import finalised_week_or_refusal
+    from orchestration.weeks import parse_iso_week
+
+    cutoff = datetime.fromisoformat("2026-03-11T06:00+01:00")
+    finalised_week_or_refusal(parse_iso_week("2026-W10"), cutoff)  # no refusal
 
 
 def test_land_reports_each_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

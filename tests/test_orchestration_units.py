@@ -295,7 +295,7 @@ def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[st
     from orchestration.cli import main
 
     code = main(["run", "--landing", ".", "--week", "2026-W10", "--full-refresh"])
-    assert code != 0
+    assert code == 2  # misuse
     assert "--full-refresh rebuilds every week" in capsys.readouterr().err
 
 
