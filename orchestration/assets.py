@@ -51,7 +51,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.checks import raw_data_check_result, validation_findings
+from orchestration.checks import ignored_findings, raw_data_check_result, validation_findings
 from orchestration.dbt_runner import full_build_thread_args
 from orchestration.errors import Places, StepFailed, dbt_failure
 from orchestration.landing import LandingSummary, land_directory
@@ -110,6 +110,10 @@ def _landing_metadata(summary: LandingSummary) -> dict[str, Any]:
         for b in summary.batches
         if b.status != "SKIPPED"
     ]
+    rows += [
+        f"| {f.source_file} | IGNORED | 0 | 0 | {f.reason.replace('|', '/')} |"
+        for f in summary.ignored
+    ]
     table = "\n".join(
         ["| batch | status | accepted | quarantined | reason |", "|---|---|---|---|---|", *rows]
     )
@@ -119,6 +123,7 @@ def _landing_metadata(summary: LandingSummary) -> dict[str, Any]:
         "batches_skipped": MetadataValue.int(summary.skipped),
         "rows_accepted": MetadataValue.int(summary.rows_accepted),
         "rows_quarantined": MetadataValue.int(summary.rows_quarantined),
+        "files_ignored": MetadataValue.int(len(summary.ignored)),
         "new_batches": MetadataValue.md(table if rows else "No new batch."),
     }
 
@@ -169,7 +174,7 @@ def raw_data_is_clean(
     warehouse: WarehouseResource,
 ) -> AssetCheckResult:
     findings = validation_findings(landed_batches, warehouse.warehouse)
-    return raw_data_check_result(findings)
+    return raw_data_check_result([*findings, *ignored_findings(landed_batches)])
 
 
 def _stream_with_metadata(

@@ -61,6 +61,22 @@ def landing_findings(summary: LandingSummary, warehouse: Path | None = None) -> 
     return findings
 
 
+@dataclass(frozen=True)
+class IgnoredFinding:
+    """A file under the landing directory that is not landed: listed, never blocking."""
+
+    file: str
+    reason: str
+    blocking: bool = False
+
+    def describe(self) -> str:
+        return f"{self.file}: ignored, {self.reason}"
+
+
+def ignored_findings(summary: LandingSummary) -> list[IgnoredFinding]:
+    return [IgnoredFinding(f.source_file, f.reason) for f in summary.ignored]
+
+
 class AnyFinding(Protocol):
     def describe(self) -> str: ...
 

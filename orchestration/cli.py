@@ -82,10 +82,12 @@ def _print_landing(summary) -> None:
 
     for line in format_batch_summary(b for b in summary.batches if b.status != "SKIPPED"):
         print(f"  {line}")
+    for ignored in summary.ignored:
+        print(f"  {ignored.source_file}: IGNORED: {ignored.reason}")
     print(
         f"landing: {summary.loaded} loaded, {summary.rejected} rejected, "
-        f"{summary.skipped} already on record; {summary.rows_accepted} rows accepted, "
-        f"{summary.rows_quarantined} quarantined"
+        f"{summary.skipped} already on record, {len(summary.ignored)} ignored; "
+        f"{summary.rows_accepted} rows accepted, {summary.rows_quarantined} quarantined"
     )
 
 

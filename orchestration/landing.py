@@ -22,6 +22,7 @@ import codecs
 import csv
 import hashlib
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -59,6 +60,20 @@ create table if not exists raw._batches (
     rows_quarantined bigint,
     reason           varchar,
     loaded_at        timestamptz not null
+)
+"""
+
+# Every file under the landing directory that is not a batch: an unknown entity
+# folder, another extension, a sub-folder of an entity folder, the landing root.
+# Recorded once per file and reason (the first run that found it); reported by
+# every run while the file is there.
+IGNORED_FILES_DDL = """
+create table if not exists raw._ignored_files (
+    source_file  varchar not null,   -- relative to the landing root
+    reason       varchar not null,
+    file_bytes   bigint not null,
+    noticed_at   timestamptz not null,
+    primary key (source_file, reason)
 )
 """
 
@@ -109,9 +124,20 @@ class BatchResult:
     findings: list[Finding] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class IgnoredFile:
+    """A file under the landing directory that is not landed, and why."""
+
+    source_file: str  # relative to the landing root
+    reason: str
+    file_bytes: int = 0
+
+
 @dataclass
 class LandingSummary:
     batches: list[BatchResult] = field(default_factory=list)
+    # Files under the landing directory that are not batches (survey_landing).
+    ignored: list[IgnoredFile] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for b in self.batches if b.status == status)
@@ -143,6 +169,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     con.execute(BATCHES_DDL)
     con.execute(REJECTED_FILES_DDL)
+    con.execute(IGNORED_FILES_DDL)
     # Bookkeeping that is not landed data lives in schema `audit`.
     con.execute("create schema if not exists audit")
     con.execute(FILE_DIGESTS_DDL)
@@ -164,19 +191,55 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def discover_files(landing: Path) -> list[tuple[str, Path]]:
-    """(entity, path) for every direct child `<landing>/<entity>/*.parquet|*.csv`,
-    sorted by path relative to the landing root: the load order of SPEC §12."""
+def ignored_reason(parts: tuple[str, ...]) -> str | None:
+    """Why the file at `parts` (its path relative to the landing root) is not a
+    batch, or None when it is one (`<entity>/<name>.parquet|.csv`)."""
+    if len(parts) == 1:
+        return "not in an entity folder: files land in <landing>/<entity>/"
+    entity = parts[0]
+    if entity not in ENTITIES:
+        return (
+            f"folder {entity}/ is not an entity of the landing contract "
+            f"(one of {', '.join(sorted(ENTITIES))})"
+        )
+    if len(parts) > 2:
+        folder = "/".join(parts[1:-1])
+        return f"in the sub-folder {folder}/ of {entity}/: files land only directly in {entity}/"
+    suffix = Path(parts[-1]).suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        kind = f"extension {suffix}" if suffix else "a file without extension"
+        return f"{kind} is not landed (only {' and '.join(SUPPORTED_EXTENSIONS)})"
+    return None
+
+
+def survey_landing(landing: Path) -> tuple[list[tuple[str, Path]], list[IgnoredFile]]:
+    """Every file under `landing`: the batches as (entity, path), sorted by path
+    relative to the landing root (the load order of SPEC §12), and the files that
+    are not batches, with the reason."""
     found: list[tuple[str, Path]] = []
-    for entity in ENTITIES:
-        folder = landing / entity
-        if not folder.is_dir():
-            continue
-        for path in folder.iterdir():
-            if path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS:
-                found.append((entity, path))
+    ignored: list[IgnoredFile] = []
+    for folder, subfolders, names in os.walk(landing):
+        subfolders.sort()
+        for name in sorted(names):
+            path = Path(folder) / name
+            parts = path.relative_to(landing).parts
+            if not path.is_file():
+                reason = "not a regular file (a broken link or a special file)"
+                ignored.append(IgnoredFile("/".join(parts), reason))
+                continue
+            reason = ignored_reason(parts)
+            if reason is None:
+                found.append((parts[0], path))
+            else:
+                ignored.append(IgnoredFile("/".join(parts), reason, path.stat().st_size))
     found.sort(key=lambda ep: ep[1].relative_to(landing).as_posix())
-    return found
+    ignored.sort(key=lambda f: f.source_file)
+    return found, ignored
+
+
+def discover_files(landing: Path) -> list[tuple[str, Path]]:
+    """(entity, path) for every batch `<landing>/<entity>/*.parquet|*.csv`, in load order."""
+    return survey_landing(landing)[0]
 
 
 def file_sha256(path: Path) -> str:
@@ -187,17 +250,53 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _reader_sql(path: Path) -> str:
+def _reader_sql(path: Path, header: list[str] | None = None) -> str:
+    """The table function reading `path`; a CSV as its `header` says, every column
+    as text (the contract casts decide what is valid; an empty field is NULL,
+    SPEC §12). Nothing is guessed: a row whose fields do not match the header is
+    an error naming its line, not a reason to read the file another way."""
     p = _lit(str(path))
     if path.suffix.lower() == ".parquet":
         return f"read_parquet({p})"
-    # Everything as text first: the contract casts decide what is valid, and an
-    # empty field is NULL (SPEC §12).
+    columns = ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in header or [])
     return (
-        f"read_csv({p}, header = true, delim = ',', quote = '\"', escape = '\"', "
-        "all_varchar = true, strict_mode = true, null_padding = false, "
+        f"read_csv({p}, header = true, auto_detect = false, columns = {{{columns}}}, "
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
         f"max_line_size = {CSV_MAX_LINE_BYTES})"
     )
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file's first record (UTF-8, a byte-order mark allowed);
+    only the lines of that record are read."""
+    with path.open("rb") as fh:
+        lines = (raw.decode("utf-8-sig" if n == 0 else "utf-8") for n, raw in enumerate(fh))
+        return next(csv.reader(lines), [])
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_FIELDS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _csv_fault(message: str) -> str | None:
+    """'line N: <fault>' from DuckDB's error on a malformed CSV row, or None."""
+    line = _CSV_LINE.search(message)
+    if line is None:
+        return None
+    fields = _CSV_FIELDS.search(message)
+    if fields:
+        expected, found = fields.groups()
+        return (
+            f"line {line[1]}: {found} field(s) where the header has {expected} "
+            "(rule: every row has the header's fields)"
+        )
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    faults = [
+        ln for ln in lines[1:]
+        if not ln.startswith(("Original Line", "Possible fixes", "*", "file ="))
+        and " = " not in ln
+    ]
+    return f"line {line[1]}: {faults[0].rstrip('.').lower() if faults else 'malformed row'}"
 
 
 def _read_error(exc: duckdb.Error) -> str:
@@ -347,7 +446,8 @@ class Lander:
         (DuckDB compresses on the inserting thread), so a second worker keeps the
         second core busy.
         """
-        files = discover_files(self.landing)
+        files, ignored = survey_landing(self.landing)
+        self._record_ignored(ignored)
         rels = [self._relative(path) for _, path in files]
         digests = self._digests([path for _, path in files], rels)
         known = {
@@ -396,13 +496,21 @@ class Lander:
         for pos, rel, earlier in repeats:
             first = batches[earlier]
             batches[pos] = _skipped(first.entity, rel, first.load_id, first.status)
-        summary = LandingSummary(batches=[b for b in batches if b is not None])
+        summary = LandingSummary(batches=[b for b in batches if b is not None], ignored=ignored)
         if self.validate:
             self.validate_pending(summary.batches)
             # Also when nothing was left to validate (every new file rejected):
             # no thread outlives the landing run.
             self.validator.wait_prepared()
         return summary
+
+    def _record_ignored(self, ignored: list[IgnoredFile]) -> None:
+        """Keep each ignored file and its reason in `raw._ignored_files` (once)."""
+        if ignored:
+            self.con.executemany(
+                "insert or ignore into raw._ignored_files values (?, ?, ?, now())",
+                [(f.source_file, f.reason, f.file_bytes) for f in ignored],
+            )
 
     def _digests(self, paths: list[Path], rels: list[str]) -> list[str]:
         """The sha256 of each file (`rels`: their batch names): from
@@ -557,7 +665,22 @@ class Lander:
         kind = path.suffix.lower()[1:]
         if path.stat().st_size == 0:
             return f"{rel}: file is empty (no header, no rows)"
-        reader = _reader_sql(path)
+        header = None
+        if kind == "csv":
+            try:
+                header = _csv_header(path)
+            except UnicodeDecodeError:
+                where = _invalid_utf8_location(path) or "line 1 (the header)"
+                return (
+                    f"{rel}: file cannot be read as csv: {where}: not valid UTF-8 "
+                    "(rule: CSV text must be UTF-8)"
+                )
+            except csv.Error as exc:
+                return f"{rel}: file cannot be read as csv: line 1 (the header): {exc}"
+            twice = sorted({name for name in header if header.count(name) > 1})
+            if twice:
+                return f"{rel}: the header names column(s) {', '.join(twice)} more than once"
+        reader = _reader_sql(path, header)
         try:
             # The columns come from the file's metadata (Parquet) or header (CSV).
             described = con.execute(f"describe select * from {reader}").fetchall()
@@ -581,8 +704,8 @@ class Lander:
                 f"nullif(concat_ws('; ', {reasons}), '') as __reason from {reader}"
             )
         except duckdb.Error as exc:
-            message = _read_error(exc)
-            if kind == "csv" and "unicode" in message.lower():
+            message = (_csv_fault(str(exc)) if kind == "csv" else None) or _read_error(exc)
+            if kind == "csv" and "unicode" in str(exc).lower():
                 where = _invalid_utf8_location(path)
                 if where:
                     message = f"{where}: not valid UTF-8 (rule: CSV text must be UTF-8); {message}"

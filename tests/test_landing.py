@@ -338,6 +338,47 @@ def test_files_are_discovered_in_relative_path_order_with_any_extension_case(
     assert found == ["sellers/a.csv", "sellers/b.CSV"]
 
 
+def test_every_file_that_is_not_a_batch_is_reported_and_recorded_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "landing"
+    write(root / "sellers" / "a.csv", SELLERS_CSV)
+    write(root / "sellers" / "notes.txt", "not data")
+    write(root / "sellers" / "export.json", "{}")
+    write(root / "sellers" / "2026" / "c.csv", SELLERS_CSV)
+    write(root / "orders" / "x.csv", SELLERS_CSV)
+    write(root / "README.md", "about these files")
+    warehouse = tmp_path / "w.duckdb"
+    summary = land_directory(root, warehouse)
+    assert [b.source_file for b in summary.batches] == ["sellers/a.csv"]
+    reasons = {f.source_file: f.reason for f in summary.ignored}
+    assert reasons == {
+        "README.md": "not in an entity folder: files land in <landing>/<entity>/",
+        "orders/x.csv": reasons["orders/x.csv"],
+        "sellers/2026/c.csv": (
+            "in the sub-folder 2026/ of sellers/: files land only directly in sellers/"
+        ),
+        "sellers/export.json": "extension .json is not landed (only .parquet and .csv)",
+        "sellers/notes.txt": "extension .txt is not landed (only .parquet and .csv)",
+    }
+    assert reasons["orders/x.csv"].startswith(
+        "folder orders/ is not an entity of the landing contract (one of cancellations, "
+    )
+
+    # Reported by every run while they are there, recorded once.
+    again = land_directory(root, warehouse)
+    assert {f.source_file for f in again.ignored} == set(reasons)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        recorded = con.execute(
+            "select source_file, reason, file_bytes from raw._ignored_files order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(f, r) for f, r, _ in recorded] == sorted(reasons.items())
+    assert dict((f, n) for f, _, n in recorded)["sellers/export.json"] == 2
+
+
 def test_missing_landing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LandingError, match="does not exist"):
         land_directory(tmp_path / "nope", tmp_path / "w.duckdb")

@@ -83,6 +83,11 @@ def failed(con: duckdb.DuckDBPyConnection, source_file: str) -> list[tuple]:
             ["cannot be read as csv", "line 2, column display_name", "not valid UTF-8"],
         ),
         ("returns/empty.csv", ["file is empty"]),
+        (
+            "sellers/ragged_row.csv",
+            ["cannot be read as csv", "line 3: 3 field(s) where the header has 4"],
+        ),
+        ("sellers/unterminated_quote.csv", ["line 3: value with unterminated quote"]),
     ],
 )
 def test_unreadable_or_incomplete_files_are_rejected_whole_with_file_and_rule(
