@@ -26,6 +26,15 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory):
+    """Generated sellers run through the whole weekly job (the pages included), and the
+    pages of an earlier week written afterwards (tests/pages_site.py)."""
+    from pages_site import build_demo_site
+
+    return build_demo_site(tmp_path_factory.mktemp("pages"))
+
+
+@pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for every browser test of the session (tests/browser.py)."""
     from browser import chromium
