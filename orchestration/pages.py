@@ -663,6 +663,11 @@ def trajectory_context(rows: list[dict], week: date) -> dict[str, Any]:
         summary = "No improvement trajectory is open. A strike would open one (a mail)."
     if now and now["in_groeistart"]:
         summary += " The seller is in GroeiStart: a breach of a strike norm is not a strike yet."
+    headline = {
+        "OPEN": f"Improvement trajectory open: strike {count} of {len(TRAJECTORY_STEPS)}.",
+        "CLOSED": "Closed definitively.",
+        "COMPLETED": "Improvement trajectory completed this week.",
+    }.get(status, "No open improvement trajectory.")
     timeline = None
     if rows:
         first = rows[0]["first_week"]
@@ -679,6 +684,7 @@ def trajectory_context(rows: list[dict], week: date) -> dict[str, Any]:
         )
     return {
         "timeline": timeline,
+        "headline": headline,
         "status": status,
         "strike_count": count,
         "clean_weeks": clean,
