@@ -22,3 +22,31 @@ from {{ model }}
 group by {{ group_column }}, {{ dbt.date_trunc('year', date_column) }}
 having sum(case when {{ holiday_column }} then 1 else 0 end) = 0
 {% endtest %}
+
+{#- Keys whose number of rows in `model` differs from `count_column` of the
+    matching row of `counts` (rows of `counts` matching `counts_where`; a key
+    missing on one side counts 0 there). Both sides are read like any tested
+    model: a weekly run compares the weeks it wrote (macros/tested_rows.sql). -#}
+{% test rows_per_key_equal_count(model, counts, key_columns, count_column, counts_where=none) %}
+with listed as (
+    select {{ key_columns | join(', ') }}, count(*) as listed_rows
+    from {{ model }}
+    group by {{ key_columns | join(', ') }}
+),
+
+expected as (
+    select {{ key_columns | join(', ') }}, {{ count_column }} as expected_rows
+    from {{ get_where_subquery(counts) }}
+    {% if counts_where %}where {{ counts_where }}{% endif %}
+)
+
+select
+    {% for key in key_columns %}coalesce(expected.{{ key }}, listed.{{ key }}) as {{ key }},
+    {% endfor %}coalesce(expected.expected_rows, 0) as expected_rows,
+    coalesce(listed.listed_rows, 0) as listed_rows
+from expected
+full outer join listed
+    on {% for key in key_columns %}{% if not loop.first %}and {% endif %}listed.{{ key }} = expected.{{ key }}
+    {% endfor %}
+where coalesce(expected.expected_rows, 0) <> coalesce(listed.listed_rows, 0)
+{% endtest %}

@@ -75,3 +75,22 @@
 {% macro duckdb__date_plus_microseconds(d, microseconds) -%}
     (cast({{ d }} as timestamp) + to_microseconds(cast({{ microseconds }} as bigint)))
 {%- endmacro %}
+
+{#- The SQL type of an instant (a UTC moment), as the marts store it. -#}
+{% macro type_timestamptz() -%}
+    {{ return(adapter.dispatch('type_timestamptz', 'servicenorms')()) }}
+{%- endmacro %}
+
+{% macro default__type_timestamptz() -%}
+    timestamp with time zone
+{%- endmacro %}
+
+{#- Spark's timestamp is an instant already. -#}
+{% macro spark__type_timestamptz() -%}
+    timestamp
+{%- endmacro %}
+
+{#- An instant written as ISO-8601 text with its offset, as a SQL literal. -#}
+{% macro timestamptz_literal(text) -%}
+    cast('{{ text }}' as {{ servicenorms.type_timestamptz() }})
+{%- endmacro %}

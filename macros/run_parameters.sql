@@ -1,4 +1,5 @@
-{#- Parameters of one run: the week window and the keyed models' watermarks.
+{#- Parameters of one run: the week window, the end of the measured weeks and
+    the keyed models' watermarks.
 
     A dbt var passed on the command line wins (`dbt build --vars
     '{week_start_min: "2026-03-02", week_start_max: "2026-03-09"}'` rebuilds those
@@ -22,6 +23,14 @@
 {#- The Monday after the last week the week-window models rebuild (exclusive). -#}
 {% macro week_start_max() -%}
     {{ return(run_parameter('week_start_max', no_week_end())) }}
+{%- endmacro %}
+
+{#- The Monday after the last finalised week as of the run (exclusive): the
+    platform's measured weeks end here whatever weeks the run rebuilds, so a
+    re-run of a past week measures the same weeks as the run that built the
+    latest one, and the week in progress is never measured. -#}
+{% macro measured_weeks_end() -%}
+    {{ return(run_parameter('measured_weeks_end', no_week_end())) }}
 {%- endmacro %}
 
 {#- The end of every window that has none: after every week the warehouse holds. -#}

@@ -64,10 +64,11 @@ from orchestration.outcome import (
 from orchestration.pages import build_site, weeks_to_build
 from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
 from orchestration.publish import publish_marts
+from orchestration.publish_parquet import parquet_root, publish_parquet
 from orchestration.resources import MANIFEST_PATH, WarehouseResource
-from orchestration.run_weeks import run_partition_keys, run_week_range
+from orchestration.run_weeks import run_as_of, run_partition_keys, run_week_range
 from orchestration.tested_rows import keyed_model_watermarks
-from orchestration.weeks import iso_week_key
+from orchestration.weeks import iso_week_key, last_finalised_week, measured_weeks_vars
 
 LANDED_BATCHES = AssetKey("landed_batches")
 PUBLISHED_MARTS = AssetKey("published_marts")
@@ -212,19 +213,25 @@ def weekly_dbt_args(full_refresh: bool, first_build: bool = False) -> list[str]:
 
 
 def weekly_dbt_parameters(
-    dbt_vars: Mapping[str, Any], full_refresh: bool, watermarks: Mapping[str, int] | None = None
+    dbt_vars: Mapping[str, Any],
+    full_refresh: bool,
+    watermarks: Mapping[str, int] | None = None,
+    last_finalised: date | None = None,
 ) -> dict[str, str]:
     """The run parameters of a weekly step (macros/run_parameters.sql).
 
-    A full refresh recreates the week-window models, so it must cover every week,
-    whatever the run's partitions: no parameters (the defaults cover every week),
-    and its tests read every row. Otherwise the week window, and the watermarks
-    of the keyed incremental models: the models start from them and their tests
-    read the rows above them (orchestration.tested_rows).
+    The platform's measured weeks end after `last_finalised`, the last week
+    finalised as of the run, whatever weeks the run rebuilds. A full refresh
+    recreates the week-window models, so it must cover every week, whatever the
+    run's partitions: no window (the defaults cover every week), and its tests
+    read every row. Otherwise the week window, and the watermarks of the keyed
+    incremental models: the models start from them and their tests read the
+    rows above them (orchestration.tested_rows).
     """
+    measured = measured_weeks_vars(last_finalised) if last_finalised is not None else {}
     if full_refresh:
-        return {}
-    parameters = {name: str(value) for name, value in dbt_vars.items()}
+        return measured
+    parameters = {name: str(value) for name, value in {**dbt_vars, **measured}.items()}
     if watermarks:
         parameters["watermarks_before_run"] = json.dumps(dict(watermarks), sort_keys=True)
     return parameters
@@ -303,7 +310,10 @@ def build_dbt_assets(
         watermarks = (
             None if config.full_refresh else keyed_model_watermarks(warehouse.warehouse, manifest)
         )
-        parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh, watermarks)
+        last_finalised = last_finalised_week(run_as_of(context.run.tags))
+        parameters = weekly_dbt_parameters(
+            dbt_vars, config.full_refresh, watermarks, last_finalised
+        )
         # No keyed model built yet: the first build of the warehouse.
         first_build = watermarks == {}
         events = _run_dbt_step(
@@ -402,13 +412,17 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
         pool=WAREHOUSE_POOL,
         description=(
             "Read-only copy of schema `marts` for BI tools and analysts, replaced atomically "
-            "at the end of each successful run; only the weeks a run rewrote are copied again."
+            "at the end of each successful run; only the weeks a run rewrote are copied again. "
+            "The same marts as Parquet beside it (`parquet/<table>/week_start=…/`), swapped "
+            "in the same way."
         ),
     )
     def published_marts(
         context: AssetExecutionContext, warehouse: WarehouseResource
     ) -> MaterializeResult:
         tables = publish_marts(warehouse.warehouse, warehouse.published)
+        # Parquet for BI tools that cannot open DuckDB, from the copy just swapped in.
+        parquet = publish_parquet(warehouse.published)
         metadata: dict[str, Any] = {
             "path": MetadataValue.path(str(warehouse.published)),
             "tables": MetadataValue.md(
@@ -416,6 +430,11 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
                 + "\n".join(
                     f"| marts.{t} | {p.rows} | {p.describe()} |" for t, p in tables.items()
                 )
+            ),
+            "parquet_path": MetadataValue.path(str(parquet_root(warehouse.published))),
+            "parquet": MetadataValue.md(
+                "| table | rows | Parquet files |\n|---|---|---|\n"
+                + "\n".join(f"| {t} | {p.rows} | {p.describe()} |" for t, p in parquet.items())
             ),
         }
         metadata.update(week_outcome_metadata(warehouse.published, _last_week_of_run(context)))

@@ -1,4 +1,4 @@
-"""`servicenorms` command line: generate, land, run, pages, ui."""
+"""`servicenorms` command line: generate, land, run, pages, ui, api, export."""
 
 from __future__ import annotations
 
@@ -113,6 +113,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{w.temporary_closures:>8} {w.final_warnings:>8} {w.definitive_closures:>7}"
         )
     print(f"published marts (read-only copy for BI tools and analysts): {result.published}")
+    if result.published is not None:
+        from orchestration.publish_parquet import parquet_root
+
+        print(f"the same marts as Parquet: {parquet_root(result.published)}/<table>/")
+    if result.mail:
+        print(f"mail: {result.mail}")
     if result.pages is not None:
         print(f"performance pages (open in a browser): {result.pages.platform_page}")
     if result.step_seconds:
@@ -179,6 +185,68 @@ def cmd_ui(args: argparse.Namespace) -> int:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
+
+
+def _published_copy(warehouse: str | None) -> Path:
+    from orchestration.resources import ServiceNormsSettings
+
+    return ServiceNormsSettings.create(warehouse=warehouse).published
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    """Serve the published marts in the Retailer API v10 shape until interrupted."""
+    import socket
+
+    import uvicorn
+
+    from orchestration.api import PERFORMANCE_PATH, create_app
+
+    published = _published_copy(args.warehouse)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        # Bound here, so `--port 0` can say which port the system picked.
+        sock = socket.create_server((args.host, args.port), family=family)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    print(f"serving http://{shown}:{port} (GET {PERFORMANCE_PATH}, header X-Seller-Id)", flush=True)
+    print(f"published marts: {published}", flush=True)
+    if not published.is_file():
+        print("  (none yet: requests get 503 until a run publishes them)", flush=True)
+    server = uvicorn.Server(uvicorn.Config(create_app(published), log_level="info"))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from orchestration.retailer_v10 import RequestProblem, export_week
+    from orchestration.weeks import parse_iso_week
+
+    published = _published_copy(args.warehouse)
+    try:
+        week = parse_iso_week(args.week)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if not published.is_file():
+        raise CliError(f"{published}: no published marts yet (`servicenorms run` publishes them)")
+    try:
+        summary = export_week(published, week, Path(args.out), datetime.now(UTC))
+    except RequestProblem as problem:
+        reasons = "; ".join(reason for _, reason in problem.violations)
+        raise CliError(f"{problem.detail} ({reasons})" if reasons else problem.detail) from None
+    print(
+        f"exported the Retailer API v10 performance indicators of {args.week} for "
+        f"{summary.sellers} sellers to {summary.folder}"
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -269,6 +337,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     u.add_argument("--port", type=int, default=3000, help="web server port (default 3000)")
     u.set_defaults(func=cmd_ui)
+
+    a = sub.add_parser(
+        "api", help="serve the published marts in the bol.com Retailer API v10 shape (read-only)"
+    )
+    a.add_argument(
+        "--warehouse",
+        help="warehouse whose published copy to serve (default $SERVICENORMS_WAREHOUSE or "
+        "warehouse/servicenorms.duckdb; $SERVICENORMS_PUBLISHED names the copy itself)",
+    )
+    a.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    a.add_argument(
+        "--port", type=int, default=8000, help="port (default 8000; 0: any free port)"
+    )
+    a.set_defaults(func=cmd_api)
+
+    e = sub.add_parser(
+        "export", help="write a week's indicators per seller as files, for marketplaces that push"
+    )
+    e.add_argument(
+        "--format",
+        required=True,
+        choices=["bol-v10"],
+        help="bol-v10: one Retailer API v10 PerformanceIndicators JSON file per seller",
+    )
+    e.add_argument(
+        "--week", required=True, help="ISO week, e.g. 2026-W10 (finalised and published)"
+    )
+    e.add_argument("--out", required=True, help="folder; the week's files go to OUT/<week>/")
+    e.add_argument(
+        "--warehouse",
+        help="warehouse whose published copy to read (default $SERVICENORMS_WAREHOUSE or "
+        "warehouse/servicenorms.duckdb)",
+    )
+    e.set_defaults(func=cmd_export)
     return parser
 
 

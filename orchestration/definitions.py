@@ -23,6 +23,8 @@ from orchestration.assets import (
     landed_batches,
     raw_data_is_clean,
 )
+from orchestration.mail import MailSettings
+from orchestration.mail_assets import MailResource, wednesday_mail
 from orchestration.partitions import weekly_partitions
 from orchestration.resources import (
     ServiceNormsSettings,
@@ -57,11 +59,11 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
         executor_def=in_process_executor,
         description=(
             "Land new batches, build the weekly facts for the run's weeks, rebuild the marts, "
-            "publish the read-only copy and write the performance pages from it."
+            "publish the read-only copy, write the week's mails and the performance pages."
         ),
     )
     return Definitions(
-        assets=[landed_batches, weekly, marts, published, pages],
+        assets=[landed_batches, weekly, marts, published, wednesday_mail, pages],
         asset_checks=[raw_data_is_clean],
         jobs=[weekly_job],
         schedules=[
@@ -76,6 +78,7 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
                 published_path=str(settings.published),
                 pages_dir=str(settings.pages),
             ),
+            "mail": MailResource.from_settings(MailSettings.from_env(settings.warehouse)),
         },
         executor=in_process_executor,
     )

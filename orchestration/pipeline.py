@@ -20,7 +20,13 @@ import duckdb
 from orchestration.dbt_runner import PROJECT_DIR, full_build_thread_args, run_dbt
 from orchestration.landing import LandingError, LandingSummary
 from orchestration.tested_rows import keyed_model_watermarks
-from orchestration.weeks import iso_week_key, last_finalised_week, week_start_of, week_window_vars
+from orchestration.weeks import (
+    iso_week_key,
+    last_finalised_week,
+    measured_weeks_vars,
+    week_start_of,
+    week_window_vars,
+)
 
 # Dagster is imported only when a run starts: `servicenorms --help` and
 # `generate` stay fast.
@@ -65,18 +71,26 @@ class RunResult:
     pages: SiteResult | None = None
     # Seconds per step of the run (landing, the dbt steps, publishing), in run order.
     step_seconds: dict[str, float] = field(default_factory=dict)
+    # What the Wednesday mail step wrote and sent (orchestration/mail_assets.py).
+    mail: str | None = None
 
 
 def build_weeks(
-    warehouse: Path, first_week: date | None, last_week: date, full_refresh: bool = False
+    warehouse: Path,
+    first_week: date | None,
+    last_week: date,
+    full_refresh: bool = False,
+    last_finalised: date | None = None,
 ) -> None:
-    """dbt alone: seed reference data and build every model for [first_week, last_week].
+    """dbt alone: seed reference data and build every model for [first_week, last_week],
+    as of a time when `last_finalised` (default `last_week`) is the latest finalised week.
 
     Like the weekly job, a build that is not a full refresh tests only the rows
     it wrote (orchestration.tested_rows).
     """
     extra = ["--full-refresh"] if full_refresh else []
     build_vars: dict = dict(week_window_vars(first_week, last_week))
+    build_vars.update(measured_weeks_vars(last_finalised or last_week))
     watermarks = {} if full_refresh else keyed_model_watermarks(warehouse)
     if watermarks:
         build_vars["watermarks_before_run"] = watermarks
@@ -149,7 +163,7 @@ def execute_weeks(
 
     from orchestration.definitions import WEEKLY_JOB, build_definitions
     from orchestration.partitions import partition_key_for_week
-    from orchestration.run_weeks import partition_range_tags
+    from orchestration.run_weeks import AS_OF_TAG, partition_range_tags
 
     # The partitions must reach back to the weeks asked for.
     earliest = first or last
@@ -162,20 +176,24 @@ def execute_weeks(
         refresh = {"config": {"full_refresh": True}}
         run_config["ops"] = {"servicenorms_weekly": refresh, "servicenorms_marts": refresh}
     last_key = partition_key_for_week(last)
+    now = now or datetime.now(UTC)
+    # Which weeks are finalised is decided as of `now` (the measured weeks' end).
+    tags = {AS_OF_TAG: now.isoformat()}
     # An --as-of later than the clock must still see its week as a partition.
-    effective = max(now or datetime.now(UTC), datetime.now(UTC))
+    effective = max(now, datetime.now(UTC))
     with partition_loading_context(effective_dt=effective):
         if first is not None and first == last:
             return job.execute_in_process(
                 instance=DagsterInstance.ephemeral(),
                 partition_key=last_key,
+                tags=tags,
                 run_config=run_config,
                 raise_on_error=False,
             )
         first_key = partition_key_for_week(first or settings.first_week)
         return job.execute_in_process(
             instance=DagsterInstance.ephemeral(),
-            tags=partition_range_tags(first_key, last_key),
+            tags={**tags, **partition_range_tags(first_key, last_key)},
             run_config=run_config,
             raise_on_error=False,
         )
@@ -288,7 +306,17 @@ def run(
         settings.published,
         result.asset_value(AssetKey("performance_pages")),
         step_seconds(result),
+        mail_summary(result),
     )
+
+
+def mail_summary(result) -> str | None:
+    """The mail step's one-line summary, if the run had one."""
+    for materialization in result.asset_materializations_for_node("wednesday_mail"):
+        summary = materialization.metadata.get("summary")
+        if summary is not None:
+            return summary.value
+    return None
 
 
 def step_seconds(result) -> dict[str, float]:

@@ -8,9 +8,9 @@ open keeps reading the old file (POSIX rename semantics), so a run never fails
 because of a reader and a reader never sees a half-written week.
 
 Most of a week's copy is unchanged: a weekly run rewrites a few weeks of the
-week-window marts (`seller_week_indicators`, `seller_six_week_scores`, and from the run's
-first week on `seller_trajectory_weeks`, `seller_notifications`,
-`platform_week_summary`). Those marts record every write in the warehouse's
+week-window marts (`seller_week_indicators`, `seller_week_incidents`,
+`seller_six_week_scores`, and from the run's first week on `seller_trajectory_weeks`,
+`seller_notifications`, `platform_week_summary`). Those marts record every write in the warehouse's
 `audit.week_window_writes` (macros/week_window_writes.sql), and the copy records in
 `publication.mart_writes` the last write it holds per table. A run then starts from
 a byte copy of the current file and replaces in it only the weeks written since. A

@@ -31,7 +31,12 @@ PUBLISHED_ENV = "SERVICENORMS_PUBLISHED"
 PAGES_ENV = "SERVICENORMS_PAGES"
 FIRST_WEEK_ENV = "SERVICENORMS_FIRST_WEEK"
 # A dbt run's parameters (macros/run_parameters.sql), by name.
-RUN_PARAMETERS = ("week_start_min", "week_start_max", "watermarks_before_run")
+RUN_PARAMETERS = (
+    "week_start_min",
+    "week_start_max",
+    "measured_weeks_end",
+    "watermarks_before_run",
+)
 
 DEFAULT_LANDING = PROJECT_DIR / "data" / "demo-landing"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "servicenorms.duckdb"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
@@ -12,6 +12,10 @@ from dagster._core.storage.tags import (
 )
 
 from orchestration.partitions import week_for_partition_key
+
+# The instant a run takes as now when it decides which weeks are finalised
+# (`servicenorms run --as-of`); a run without it takes the clock.
+AS_OF_TAG = "servicenorms/as_of"
 
 
 def run_partition_keys(tags: Mapping[str, str]) -> tuple[str, str] | None:
@@ -34,3 +38,9 @@ def run_week_range(tags: Mapping[str, str]) -> tuple[date, date] | None:
 def partition_range_tags(first_key: str, last_key: str) -> dict[str, str]:
     """Run tags for one run over the partitions [first_key, last_key]."""
     return {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
+
+
+def run_as_of(tags: Mapping[str, str]) -> datetime:
+    """The run's `now`: its as-of tag (ISO-8601 with offset) or the clock."""
+    given = tags.get(AS_OF_TAG)
+    return datetime.fromisoformat(given) if given else datetime.now(UTC)

@@ -55,3 +55,9 @@ def week_window_vars(first_week: date | None, last_week: date) -> dict[str, str]
     low = first_week.isoformat() if first_week is not None else "1900-01-01"
     high = (last_week + timedelta(days=7)).isoformat()
     return {"week_start_min": low, "week_start_max": high}
+
+
+def measured_weeks_vars(last_finalised: date) -> dict[str, str]:
+    """The dbt var ending the platform's measured weeks after `last_finalised`, the
+    last week finalised as of the run (macros/run_parameters.sql)."""
+    return {"measured_weeks_end": (last_finalised + timedelta(days=7)).isoformat()}

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
 
@@ -26,18 +32,98 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def demo_site(tmp_path_factory: pytest.TempPathFactory):
-    """Generated sellers run through the whole weekly job (the pages included), and the
-    pages of an earlier week written afterwards (tests/pages_site.py)."""
-    from pages_site import build_demo_site
-
-    return build_demo_site(tmp_path_factory.mktemp("pages"))
-
-
-@pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for every browser test of the session (tests/browser.py)."""
     from browser import chromium
 
     with chromium() as instance:
         yield instance
+
+
+@dataclass(frozen=True)
+class OperatedWarehouse:
+    """A warehouse built the way an operator builds one: `servicenorms run` on
+    generated data whose late files trail the last generated week."""
+
+    landing: Path
+    warehouse: Path
+    output: str  # what the run printed
+
+    @property
+    def published(self) -> Path:
+        return self.warehouse.parent / "published" / "servicenorms_marts.duckdb"
+
+    def copy_to(self, root: Path) -> OperatedWarehouse:
+        """An independent copy (landing and warehouse folder) for a test that changes it."""
+        shutil.copytree(self.landing, root / "landing")
+        # symlinks=True: the Parquet copy is reached through a relative link.
+        shutil.copytree(self.warehouse.parent, root / "warehouse", symlinks=True)
+        return OperatedWarehouse(root / "landing", root / "warehouse" / self.warehouse.name,
+                                 self.output)
+
+
+#: The generated weeks of `operated_warehouse`: 2026-W01 .. 2026-W10, late files after.
+OPERATED_FIRST_WEEK = "2026-W01"
+OPERATED_WEEKS = 10
+
+
+@pytest.fixture(scope="session")
+def operated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> OperatedWarehouse:
+    """40 generated sellers over ten weeks, built by `servicenorms run` (every
+    finalised week, then published). Tests that change it work on `copy_to`."""
+    from orchestration.cli import main
+    from orchestration.generator import generate
+
+    root = tmp_path_factory.mktemp("operated")
+    landing = root / "landing"
+    warehouse = root / "warehouse" / "servicenorms.duckdb"
+    generate(landing, sellers=40, weeks=OPERATED_WEEKS, start_week=OPERATED_FIRST_WEEK, seed=7)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
+    assert code == 0, out.getvalue()
+    return OperatedWarehouse(landing, warehouse, out.getvalue())
+
+
+@pytest.fixture(scope="session")
+def published_demo(tmp_path_factory: pytest.TempPathFactory):
+    """Generated data (40 sellers, 2026-W30..W39) landed, built and published once:
+    the published copy the API, the export and the mail read."""
+    import shutil
+    from datetime import date
+
+    import duckdb
+
+    from orchestration.generator import generate
+    from orchestration.landing import land_directory
+    from orchestration.pipeline import build_weeks
+    from orchestration.publish import publish_marts
+    from orchestration.resources import default_published_path
+
+    root = tmp_path_factory.mktemp("published-demo")
+    landing = root / "landing"
+    warehouse = root / "warehouse" / "servicenorms.duckdb"
+    warehouse.parent.mkdir()
+    generate(landing, sellers=40, weeks=10, start_week="2026-W30", seed=5)
+    summary = land_directory(landing, warehouse)
+    assert summary.rejected == 0
+    build_weeks(warehouse, None, date(2026, 9, 21))  # 2026-W39
+    # dbt ran in this process and keeps the file open; publishing attaches it
+    # anew, which DuckDB refuses in the same process: publish from a checkpointed copy.
+    con = duckdb.connect(str(warehouse))
+    con.execute("checkpoint")
+    con.close()
+    built = root / "built.duckdb"
+    shutil.copyfile(warehouse, built)
+    published = default_published_path(warehouse)
+    publish_marts(built, published)
+    return published
+
+
+@pytest.fixture(scope="session")
+def demo_site(operated_warehouse: OperatedWarehouse, tmp_path_factory: pytest.TempPathFactory):
+    """The pages of the operated warehouse's last generated week and of an earlier
+    week, written from its published copy (tests/pages_site.py)."""
+    from pages_site import build_demo_site
+
+    return build_demo_site(operated_warehouse, tmp_path_factory.mktemp("pages"))

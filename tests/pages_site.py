@@ -1,9 +1,8 @@
-"""Generated sellers run through the whole weekly job, for the performance pages' tests.
-
-`servicenorms run` in-process: landing, the dbt steps, the published copy and the
-pages asset, which writes the latest week's pages beside the warehouse. The pages
-of an earlier week are then written from the same copy, as `servicenorms pages
---week` would.
+"""The performance pages of the session's operated warehouse (tests/conftest.py:
+generated sellers built by `servicenorms run`, whose pages asset wrote the latest
+week's pages beside the warehouse). The tests write the pages of the last
+generated week, then of an earlier one, from its published copy into a site of
+their own, as `servicenorms pages --week` would.
 """
 
 from __future__ import annotations
@@ -13,25 +12,21 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+from conftest import OPERATED_FIRST_WEEK, OPERATED_WEEKS, OperatedWarehouse
 
-from orchestration.generator import generate
 from orchestration.pages import SiteResult, build_site
-from orchestration.pipeline import RunResult, run
-from orchestration.weeks import measurement_cutoff
+from orchestration.weeks import parse_iso_week
 
-SELLERS = 100
-WEEKS = 26
-START_WEEK = "2025-W40"
-# The generator's last week (2025-W40 + 25 weeks): the run builds up to it.
-LAST_WEEK = date(2026, 3, 23)
+# The generator's last week: the last week with activity.
+LAST_WEEK: date = parse_iso_week(OPERATED_FIRST_WEEK) + timedelta(weeks=OPERATED_WEEKS - 1)
 EARLIER_WEEK = LAST_WEEK - timedelta(weeks=4)
 
 
 @dataclass
 class DemoSite:
-    """The performance pages of a generated warehouse's published copy."""
+    """A site of two weeks written from the operated warehouse's published copy."""
 
-    run: RunResult
+    operated: OperatedWarehouse
     published: Path
     site: Path
     latest: SiteResult
@@ -47,13 +42,8 @@ class DemoSite:
             con.close()
 
 
-def build_demo_site(root: Path) -> DemoSite:
-    landing = root / "landing"
-    generate(landing, sellers=SELLERS, weeks=WEEKS, start_week=START_WEEK, seed=7)
-    result = run(
-        landing, root / "warehouse" / "servicenorms.duckdb", now=measurement_cutoff(LAST_WEEK)
-    )
-    assert result.pages is not None and result.published is not None
-    site = result.pages.site
-    earlier = build_site(result.published, site, EARLIER_WEEK)
-    return DemoSite(result, result.published, site, result.pages, earlier)
+def build_demo_site(operated: OperatedWarehouse, root: Path) -> DemoSite:
+    site = root / "site"
+    latest = build_site(operated.published, site, LAST_WEEK)
+    earlier = build_site(operated.published, site, EARLIER_WEEK)
+    return DemoSite(operated, operated.published, site, latest, earlier)

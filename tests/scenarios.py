@@ -220,10 +220,13 @@ class LandingBuilder:
         self.add("reviews", review_id=review_id, seller_id=seller_id,
                  order_id=order_id or f"O-{review_id}", submitted_at=submitted, grade=grade)
 
-    def return_(self, seller_id: str, item_id: str, registered: str, quantity: int = 1) -> None:
-        self.add("returns", return_id=self.next_id(f"{seller_id}-RET"), order_item_id=item_id,
+    def return_(self, seller_id: str, item_id: str, registered: str, quantity: int = 1,
+                main_reason: str | None = "DEFECT", return_id: str | None = None) -> str:
+        return_id = return_id or self.next_id(f"{seller_id}-RET")
+        self.add("returns", return_id=return_id, order_item_id=item_id,
                  seller_id=seller_id, registered_at=registered, quantity=quantity,
-                 main_reason="DEFECT")
+                 main_reason=main_reason)
+        return return_id
 
     def nps(self, seller_id: str, responded: str, score: int) -> None:
         response_id = self.next_id(f"{seller_id}-NPS")
@@ -906,12 +909,41 @@ def linked_circumstances(b: LandingBuilder) -> None:
     b.cancellation(item_id, day(w + timedelta(days=4), "10:00"), "SELLER")
 
 
+# -- incidents: the reasons no other scenario shows --------------------------------------
+
+INCIDENT_WEEK = monday("2026-08-03")
+
+
+def incident_reasons(b: LandingBuilder) -> None:
+    """INC-R in a week of its own (product group INC-G, so no other seller's dynamic
+    norm moves): a question answered hours late, a handover an hour late, a seller
+    cancellation without a reason code and a return without a main reason."""
+    w = INCIDENT_WEEK
+    b.seller("INC-R")
+    b.question("INC-R", case_id="INC-Q-HOURS-LATE", created=day(w, "10:00"),
+               response=day(w + timedelta(days=1), "15:12"))
+    b.item("INC-R", item_id="INC-VVB-HOUR-LATE", ordered=day(w, "09:00"),
+           promise=w + timedelta(days=3), shipping="VVB", latest_handover_at=day(w, "18:00"),
+           product_group="INC-G")
+    b.shipment("INC-VVB-HOUR-LATE", shipped=day(w, "12:00"), transporter="TNT",
+               tnt="3SABCD1234567", handed_over=day(w, "19:12"))
+    b.item("INC-R", item_id="INC-CANCELLED-NO-CODE", ordered=day(w, "09:00"),
+           promise=w + timedelta(days=3), product_group="INC-G")
+    b.cancellation("INC-CANCELLED-NO-CODE", day(w + timedelta(days=1), "11:00"), "SELLER",
+                   reason=None)
+    returned = b.on_time_item("INC-R", day(w, "09:00"), w + timedelta(days=2),
+                              item_id="INC-RETURNED", product_group="INC-G")
+    b.return_("INC-R", returned, day(w + timedelta(days=4), "16:45"), main_reason=None,
+              return_id="INC-RET-NO-REASON")
+
+
 def build_all_scenarios(landing: Path) -> LandingBuilder:
     b = LandingBuilder()
     worked_examples(b)
     more_rules(b)
     trajectory_rules(b)
     linked_circumstances(b)
+    incident_reasons(b)
     b.write(landing)
     return b
 

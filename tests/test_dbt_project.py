@@ -12,11 +12,13 @@ from orchestration.landing import ensure_raw_schema
 
 MARTS = {
     "seller_week_indicators",
+    "seller_week_incidents",
     "seller_six_week_scores",
     "seller_trajectory_weeks",
     "seller_monthly_nps",
     "seller_notifications",
     "platform_week_summary",
+    "service_norm_versions",
 }
 
 

@@ -16,6 +16,7 @@ from orchestration.pipeline import build_weeks
 
 MARTS = (
     "seller_week_indicators",
+    "seller_week_incidents",
     "seller_six_week_scores",
     "seller_trajectory_weeks",
     "seller_monthly_nps",
@@ -110,6 +111,32 @@ def test_some_sellers_stay_in_groeistart(demo_warehouse: Path) -> None:
         """,
     )
     assert rows[0][0] > 0
+
+
+def test_every_incident_reason_occurs_and_the_incidents_add_up(demo_warehouse: Path) -> None:
+    codes = {
+        r[0] for r in query(
+            demo_warehouse, "select distinct reason_code from marts.seller_week_incidents"
+        )
+    }
+    # The common kinds on generated data (every kind, on hand-built data:
+    # tests/test_incidents.py).
+    assert {"LATE_DELIVERY_ATTEMPT", "NOT_RECEIVED", "NOT_SHIPPED", "LATE_HANDOVER",
+            "CANCELLED_BY_SELLER", "ANSWERED_LATE", "NOT_ANSWERED", "CALL_NOT_ANSWERED",
+            "CUSTOMER_QUESTION", "RETURN", "INVALID_TRACK_AND_TRACE_CODE"} <= codes
+    mismatches = query(
+        demo_warehouse,
+        """
+        select i.seller_id, i.week_start, i.indicator
+        from marts.seller_week_indicators as i
+        left join (
+            select seller_id, week_start, indicator, count(*) as listed
+            from marts.seller_week_incidents group by all
+        ) as l using (seller_id, week_start, indicator)
+        where i.indicator <> 'REVIEWS' and i.incident_count <> coalesce(l.listed, 0)
+        """,
+    )
+    assert mismatches == []
 
 
 def test_circumstances_take_effect(demo_warehouse: Path) -> None:

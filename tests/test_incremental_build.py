@@ -241,7 +241,7 @@ def test_re_running_a_past_week_also_refreshes_the_six_week_scores_that_pool_it(
     )
     before = _query(warehouse, scores, past)
     actions_before = _query(warehouse, later_actions, past)
-    build_weeks(warehouse, past, past)
+    build_weeks(warehouse, past, past, last_finalised=last)
     after = _query(warehouse, scores, past)
     assert after != before  # the later weeks' pools saw the corrected week
     assert _query(warehouse, later_actions, past) != actions_before  # and their trajectories

@@ -23,6 +23,7 @@ from orchestration.dbt_runner import PROJECT_DIR
 from orchestration.definitions import WEEKLY_JOB, build_definitions
 from orchestration.pipeline import _failure_message, execute_weeks
 from orchestration.publish import NO_WEEK_END
+from orchestration.publish_parquet import parquet_root
 from orchestration.resources import ServiceNormsSettings, WarehouseResource
 from orchestration.sensors import CIRCUMSTANCES_SENSOR, CIRCUMSTANCES_TAG
 
@@ -94,6 +95,47 @@ def marts_fingerprint(database: Path) -> dict[str, str]:
             rows = sorted(repr(r) for r in con.execute(f"select * from marts.{t}").fetchall())
             out[t] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
         return out
+    finally:
+        con.close()
+
+
+def parquet_matches_published(published: Path) -> bool:
+    """Every mart of the published copy reads back from its Parquet folder with the same rows."""
+    root = parquet_root(published)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{published}' as copy (read_only)")
+        tables = con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'copy' and schema_name = 'marts' order by 1"
+        ).fetchall()
+        for (table,) in tables:
+            columns = ", ".join(
+                f'"{c}"'
+                for (c,) in con.execute(
+                    "select column_name from duckdb_columns() where database_name = 'copy' "
+                    "and schema_name = 'marts' and table_name = ? order by column_index",
+                    [table],
+                ).fetchall()
+            )
+            differences = con.execute(
+                f"""
+                select count(*) from (
+                    (select {columns} from copy.marts."{table}"
+                     except all
+                     select {columns} from read_parquet('{root}/{table}/**/*.parquet',
+                                                        hive_partitioning = true))
+                    union all
+                    (select {columns} from read_parquet('{root}/{table}/**/*.parquet',
+                                                        hive_partitioning = true)
+                     except all
+                     select {columns} from copy.marts."{table}")
+                )
+                """
+            ).fetchone()[0]
+            if differences:
+                return False
+        return bool(tables)
     finally:
         con.close()
 
@@ -172,6 +214,12 @@ def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_th
     )
     assert fact_weeks == [(MEASURED_WEEK,)]
     assert marts_fingerprint(env.settings.published) == marts_fingerprint(env.settings.warehouse)
+    assert parquet_matches_published(env.settings.published)
+    assert "the same marts as Parquet: " in out
+    # The Wednesday mail of the week: ZZ1's strike is in its outbox.
+    outbox = env.settings.warehouse.parent / "outbox"
+    assert (outbox / "2026-W42" / "ZZ1.eml").is_file()
+    assert f"mail: {len(list((outbox / '2026-W42').glob('*.eml')))} mail(s) of week(s) " in out
     for step in ("servicenorms_weekly", "servicenorms_marts"):
         assert latest_step_args(step).get("threads") == 1, step
 
@@ -189,6 +237,9 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
     assert len(before) >= 6
     assert marts_fingerprint(env.settings.warehouse) == before
     assert marts_fingerprint(env.settings.published) == before
+    # No mail of the week goes out twice.
+    (mail,) = result.asset_materializations_for_node("wednesday_mail")
+    assert mail.metadata["written"].value == 0 and mail.metadata["already_on_record"].value > 0
     # Each dbt step started from the parse state the previous one handed back:
     # nothing changed, so neither re-parsed a file (a new week's --vars, or a
     # state saved under another profile, re-parsed all of them).
@@ -205,13 +256,14 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
     writes = query(
         env.settings.warehouse,
         "select model, mode, week_start_min, week_end from audit.week_window_writes "
-        "where model like 'seller_%' order by write_id desc limit 4",
+        "where model like 'seller_%' order by write_id desc limit 5",
     )
     every_later_week = NO_WEEK_END
     assert sorted(writes) == [
         ("seller_notifications", "window", MEASURED_WEEK, every_later_week),
         ("seller_six_week_scores", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=42)),
         ("seller_trajectory_weeks", "window", MEASURED_WEEK, every_later_week),
+        ("seller_week_incidents", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=7)),
         ("seller_week_indicators", "window", MEASURED_WEEK, MEASURED_WEEK + timedelta(days=7)),
     ]
     (published,) = result.asset_materializations_for_node("published_marts")
@@ -220,7 +272,8 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
         for line in published.metadata["tables"].value.splitlines()
         if line.startswith("| marts.")
     }
-    assert how["seller_week_indicators"] == f"week {MEASURED_WEEK} replaced", how
+    for table in ("seller_week_indicators", "seller_week_incidents"):
+        assert how[table] == f"week {MEASURED_WEEK} replaced", how
     last = MEASURED_WEEK + timedelta(days=35)  # the six-week scores of W .. W+5
     assert how["seller_six_week_scores"] == f"weeks {MEASURED_WEEK} to {last} replaced", how
     # Rebuilt from the week on (trajectories carry state); the monthly NPS whole.
@@ -289,6 +342,7 @@ def test_new_circumstance_requests_its_weeks_and_all_later_ones_and_the_run_appl
     # NO_STRIKE neutralised the week and took the strike away (SPEC §8).
     assert fulfilment_of_known_seller(env.settings.warehouse) == (17, 20, False, True)
     assert fulfilment_of_known_seller(env.settings.published) == (17, 20, False, True)
+    assert parquet_matches_published(env.settings.published)
     # Every later week was rebuilt in the same run.
     fact_weeks = query(
         env.settings.warehouse,

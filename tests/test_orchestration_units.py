@@ -186,6 +186,11 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
     parameters = weekly_dbt_parameters(window, False, since)
     assert json.loads(parameters.pop("watermarks_before_run")) == since and parameters == window
     assert weekly_dbt_parameters(window, True, since) == {}
+    # The measured weeks end after the last finalised week, whatever weeks the run
+    # rebuilds, in a full refresh too.
+    measured = {"measured_weeks_end": "2026-03-23"}
+    assert weekly_dbt_parameters(window, False, None, date(2026, 3, 16)) == {**window, **measured}
+    assert weekly_dbt_parameters(window, True, None, date(2026, 3, 16)) == measured
 
 
 def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(

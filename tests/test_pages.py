@@ -1,7 +1,8 @@
 """The performance pages without a browser: what they show, where they go, how they are built.
 
-The site of a generated warehouse (the `demo_site` fixture: the weekly job wrote
-the latest week's pages, `build_site` an earlier week's) is written once; the
+The site of the session's operated warehouse (the `demo_site` fixture: its run
+wrote the latest published week's pages; `build_site` the last generated week's
+and an earlier week's into a site of the tests' own) is written once; the
 browser test (tests/test_pages_browser.py) opens the same site.
 """
 
@@ -222,13 +223,20 @@ def test_each_week_has_its_folder_and_the_site_index_lists_every_week_built(
     assert 'rel="prev"' not in latest_page and 'rel="next"' not in latest_page
 
 
-def test_the_weekly_job_writes_the_pages_of_its_week_from_the_published_copy(
+def test_the_weekly_job_writes_the_latest_published_week_and_prints_where(
     demo_site: DemoSite,
 ) -> None:
-    assert demo_site.run.pages.week == LAST_WEEK
-    assert demo_site.site == demo_site.published.parent.parent / "pages"
-    assert demo_site.run.step_seconds["performance_pages"] >= 0
-    assert demo_site.latest.platform_page.exists()
+    operated = demo_site.operated
+    latest = demo_site.rows("select max(week_start) as w from marts.platform_week_summary")[0]
+    folder = operated.warehouse.parent / "pages" / iso_week_key(latest["w"])
+    printed = f"performance pages (open in a browser): {folder / 'index.html'}"
+    assert printed in operated.output.splitlines()
+    assert "performance_pages " in operated.output  # a step of the run
+    spine = demo_site.rows(
+        "select count(*) as n from marts.seller_trajectory_weeks where week_start = ?",
+        [latest["w"]],
+    )[0]["n"]
+    assert len(list((folder / "sellers").iterdir())) == spine > 0
 
 
 def test_a_week_folder_shows_nothing_later_than_its_week(demo_site: DemoSite) -> None:

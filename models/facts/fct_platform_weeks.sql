@@ -1,12 +1,15 @@
 -- The platform's measured weeks: from its first to its last week with
 -- activity (a non-REVIEWS indicator with a denominator, or a submitted
--- review). Every seller spine ends at the last of these (SPEC §12).
--- The weekly counts exist for the weeks built; a review after the run's
--- window is in a week not measured yet (the one in progress on a Wednesday),
--- which would otherwise enter the spines and six-week scores half-built.
+-- review), up to the last week finalised as of the run (measured_weeks_end,
+-- macros/run_parameters.sql). Every seller spine ends at the last of these
+-- (SPEC §12). Bounded by the finalised weeks, not by the run's window: a
+-- re-run of a past week keeps every later week measured, and the reviews
+-- already landed for the week in progress do not make it a measured week
+-- (it would enter the spines and six-week scores half-built).
 -- A table (a few dozen rows): as a view, each of the models and tests that read
 -- it scanned the weekly counts and every review again.
 {{ config(materialized='table') }}
+{% set measured_end = "cast('" ~ measured_weeks_end() ~ "' as date)" %}
 with counts as (
     select week_start from {{ ref('fct_seller_week_indicator_counts') }}
     where denominator > 0
@@ -20,16 +23,15 @@ reviews as (
 ),
 
 activity as (
-    select week_start, 1 as is_measured from counts
+    select week_start from counts
     union all
-    select week_start, case when week_start < {{ week_window_end() }} then 1 else 0 end as is_measured
-    from reviews
+    select week_start from reviews
 ),
 
 bounds as (
     select
         min(week_start) as first_week,
-        max(case when is_measured = 1 then week_start end) as last_week
+        max(case when week_start < {{ measured_end }} then week_start end) as last_week
     from activity
 ),
 

@@ -1,0 +1,258 @@
+"""The Wednesday mail: what it says and in which language, the outbox, a real SMTP
+server on 127.0.0.1, and never twice for the same seller and week."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from email import message_from_bytes
+from email.policy import default as default_policy
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import materialize
+from loopback import SmtpSink, smtp_server
+
+from orchestration.mail import (
+    LEDGER,
+    MailSettings,
+    Notification,
+    SellerWeek,
+    deliver,
+    render,
+    weeks_to_mail,
+)
+from orchestration.mail_assets import MailResource, wednesday_mail
+from orchestration.resources import WarehouseResource
+from orchestration.run_weeks import partition_range_tags
+
+WEEK = date(2026, 9, 21)  # 2026-W39, the published demo's last week
+STRIKE = Notification("FULFILMENT", "STRIKE", 0.925, ">=", 0.93, 3, "TEMPORARY_CLOSURE", "strike")
+REVIEWS = Notification("REVIEWS", "MAIL", 7.4, ">=", 8.0, None, None, "improvement needed")
+
+
+def seller_week(country: str, *notifications: Notification, name: str = "Boekenhoek"):
+    return SellerWeek(
+        "S1", name, country, date(2026, 3, 2), notifications or (STRIKE, REVIEWS), "OPEN", 5, 0
+    )
+
+
+def parts(message_bytes: bytes) -> tuple:
+    message = message_from_bytes(message_bytes, policy=default_policy)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return message, text, html
+
+
+def settings(tmp_path: Path, **smtp) -> MailSettings:
+    return MailSettings(outbox=tmp_path / "outbox", **smtp)
+
+
+def test_a_dutch_seller_reads_dutch_and_a_belgian_seller_dutch_then_english(
+    tmp_path: Path,
+) -> None:
+    nl, nl_text, _ = parts(render(seller_week("NL"), settings(tmp_path)).as_bytes())
+    assert nl["Content-Language"] == "nl"
+    assert nl["Subject"] == "Strike voor Boekenhoek: servicenormen week 2026-W10"
+    assert nl_text.startswith("Beste Boekenhoek,") and "Dear" not in nl_text
+    be, be_text, be_html = parts(render(seller_week("BE"), settings(tmp_path)).as_bytes())
+    assert be["Content-Language"] == "nl, en"
+    assert be["Subject"] == (
+        "Strike voor Boekenhoek: servicenormen week 2026-W10 / "
+        "Strike for Boekenhoek: service norms week 2026-W10"
+    )
+    assert be_text.index("Beste Boekenhoek,") < be_text.index("Dear Boekenhoek,")
+    assert '<section lang="nl">' in be_html and '<section lang="en">' in be_html
+
+
+def test_the_mail_names_indicator_value_norm_and_trajectory_action_in_text_and_html(
+    tmp_path: Path,
+) -> None:
+    _, text, html = parts(render(seller_week("NL"), settings(tmp_path)).as_bytes())
+    for part in (text, html):
+        assert "Op tijd geleverd" in part and "92,5 %" in part and "minimaal 93,0 %" in part
+        assert "strike 5 van uw verbetertraject" in part
+        assert "tijdelijke sluiting van uw winkel" in part
+        assert "Gemiddeld reviewcijfer" in part and "7,4" in part and "minimaal 8,0" in part
+    _, text, _ = parts(render(seller_week("XX"), settings(tmp_path)).as_bytes())
+    assert "Delivered on time: 92.5% (norm at least 93.0%; strike, 3 incident(s))" in text
+
+
+def test_a_mail_renders_to_the_same_bytes_every_time(tmp_path: Path) -> None:
+    first = render(seller_week("BE"), settings(tmp_path)).as_bytes()
+    assert render(seller_week("BE"), settings(tmp_path)).as_bytes() == first
+    message = message_from_bytes(first, policy=default_policy)
+    assert message["Message-ID"] == "<2026-W10.S1@marketplace.invalid>"
+    assert message["Date"] == "Wed, 11 Mar 2026 06:00:00 +0100"  # the week's cut-off
+    other = render(seller_week("BE", REVIEWS), settings(tmp_path)).as_bytes()
+    assert other != first
+
+
+def test_a_shop_name_is_escaped_in_the_html(tmp_path: Path) -> None:
+    mail = seller_week("NL", name="<b>A&B</b>")
+    _, _, html = parts(render(mail, settings(tmp_path)).as_bytes())
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in html and "<b>A&B" not in html
+
+
+def test_a_run_mails_its_weeks_from_the_last_mailed_week_on_never_history() -> None:
+    w = [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
+    assert weeks_to_mail(w, None) == [w[2]]  # a first build mails only its last week
+    assert weeks_to_mail([w[1]], w[0]) == [w[1]]  # the next Wednesday
+    assert weeks_to_mail(w, w[0]) == w  # a catch-up after missed Wednesdays
+    assert weeks_to_mail([w[0]], w[2]) == []  # a re-run of an old week
+    assert weeks_to_mail([w[2]], w[2]) == [w[2]]  # the same week again: late additions only
+
+
+def test_mail_settings_come_from_the_environment_and_reject_bad_values(tmp_path: Path) -> None:
+    found = MailSettings.from_env(
+        tmp_path / "wh.duckdb",
+        {"SERVICENORMS_SMTP_HOST": "mail.example", "SERVICENORMS_SMTP_PORT": "2525"},
+    )
+    assert (found.outbox, found.smtp_host, found.smtp_port) == (
+        tmp_path / "outbox",
+        "mail.example",
+        2525,
+    )
+    with pytest.raises(ValueError, match="SERVICENORMS_SMTP_PORT"):
+        MailSettings.from_env(tmp_path, {"SERVICENORMS_SMTP_PORT": "smtp"})
+    with pytest.raises(ValueError, match="seller_id"):
+        MailSettings.from_env(tmp_path, {"SERVICENORMS_MAIL_TO": "all@example.org"})
+
+
+def notified_sellers(published: Path, week: date) -> dict[str, set[str]]:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            "select seller_id, indicator from marts.seller_notifications where week_start = ?",
+            [week],
+        ).fetchall()
+    finally:
+        con.close()
+    out: dict[str, set[str]] = {}
+    for seller, indicator in rows:
+        out.setdefault(seller, set()).add(indicator)
+    return out
+
+
+def outbox_files(outbox: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((outbox / "2026-W39").glob("*.eml"))}
+
+
+def test_the_weeks_mails_sit_in_the_outbox_one_per_notified_seller(
+    published_demo: Path, tmp_path: Path
+) -> None:
+    expected = notified_sellers(published_demo, WEEK)
+    assert len(expected) >= 3
+    summary = deliver(published_demo, [WEEK], settings(tmp_path))
+    assert (summary.written, summary.sent, summary.weeks) == (len(expected), 0, [WEEK])
+    files = outbox_files(tmp_path / "outbox")
+    assert sorted(files) == sorted(f"{s}.eml" for s in expected)
+    for seller, indicators in expected.items():
+        message, text, html = parts(files[f"{seller}.eml"])
+        assert message["X-Servicenorms-Seller"] == seller
+        assert message["To"] == f"seller-{seller}@sellers.invalid"
+        assert text and html and len(text.splitlines()) > len(indicators)
+
+
+def test_a_week_run_again_writes_no_mail_twice(published_demo: Path, tmp_path: Path) -> None:
+    deliver(published_demo, [WEEK], settings(tmp_path))
+    before = outbox_files(tmp_path / "outbox")
+    (tmp_path / "outbox" / "2026-W39" / sorted(before)[0]).unlink()  # even a removed file
+    again = deliver(published_demo, [WEEK], settings(tmp_path))
+    assert (again.written, again.already_on_record) == (0, len(before))
+    assert len(outbox_files(tmp_path / "outbox")) == len(before) - 1
+    # A re-run of an older week afterwards mails nothing.
+    assert deliver(published_demo, [date(2026, 9, 14)], settings(tmp_path)).weeks == []
+
+
+def test_mails_reach_an_smtp_server_once_across_runs(published_demo: Path, tmp_path: Path) -> None:
+    sink = SmtpSink()
+    with smtp_server(sink) as port:
+        smtp = settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port)
+        first = deliver(published_demo, [WEEK], smtp)
+        second = deliver(published_demo, [WEEK], smtp)
+    files = outbox_files(tmp_path / "outbox")
+    assert first.sent == len(files) == len(sink.messages) > 0
+    assert (second.written, second.sent) == (0, 0)
+    received = {parts(m)[0]["Message-ID"]: m for m in sink.messages}
+    for data in files.values():
+        message, text, _ = parts(data)
+        assert parts(received[message["Message-ID"]])[1] == text
+        assert [message["To"]] in sink.recipients
+
+
+def test_a_refused_mail_is_sent_by_the_next_run_once_the_server_accepts(
+    published_demo: Path, tmp_path: Path
+) -> None:
+    refusing = SmtpSink(refuse=True)
+    with smtp_server(refusing) as port:
+        failed = deliver(
+            published_demo, [WEEK], settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port)
+        )
+    assert failed.sent == 0 and len(failed.failed) == failed.written > 0
+    accepting = SmtpSink()
+    with smtp_server(accepting) as port:
+        smtp = settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port)
+        retried = deliver(published_demo, [date(2026, 9, 28)], smtp)  # next week's run
+        deliver(published_demo, [date(2026, 9, 28)], smtp)
+    # The next run sends its own week's mails and the refused ones, each once.
+    assert retried.sent == failed.written + retried.written == len(accepting.messages)
+    weeks = [parts(m)[0]["X-Servicenorms-Week"] for m in accepting.messages]
+    assert weeks.count("2026-W39") == failed.written
+
+
+def test_a_send_interrupted_after_its_claim_is_reported_and_never_repeated(
+    published_demo: Path, tmp_path: Path
+) -> None:
+    deliver(published_demo, [WEEK], settings(tmp_path))  # written, not sent (no SMTP yet)
+    ledger = tmp_path / "outbox" / LEDGER
+    con = sqlite3.connect(ledger)
+    (seller,) = con.execute("select min(seller_id) from mails").fetchone()
+    # A run that crashed between handing this mail to the server and recording it.
+    con.execute("update mails set status = 'sending' where seller_id = ?", [seller])
+    con.commit()
+    con.close()
+    sink = SmtpSink()
+    with smtp_server(sink) as port:
+        summary = deliver(
+            published_demo, [WEEK], settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port)
+        )
+    assert summary.interrupted == [f"{seller} {WEEK}"]
+    assert seller not in {parts(m)[0]["X-Servicenorms-Seller"] for m in sink.messages}
+    assert summary.sent == len(sink.messages) == len(outbox_files(tmp_path / "outbox")) - 1
+
+
+def test_an_unreachable_smtp_server_fails_the_sends_not_the_run(
+    published_demo: Path, tmp_path: Path
+) -> None:
+    import socket
+
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    summary = deliver(
+        published_demo, [WEEK], settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port)
+    )
+    assert summary.sent == 0 and len(summary.failed) == summary.written > 0
+
+
+def test_the_mail_asset_mails_the_runs_last_week(published_demo: Path, tmp_path: Path) -> None:
+    warehouse = published_demo.parent.parent / "servicenorms.duckdb"
+    resources = {
+        "warehouse": WarehouseResource(
+            landing_dir=str(tmp_path),
+            warehouse_path=str(warehouse),
+            published_path=str(published_demo),
+        ),
+        "mail": MailResource.from_settings(settings(tmp_path)),
+    }
+    result = materialize(
+        [wednesday_mail],
+        resources=resources,
+        tags=partition_range_tags("2026-09-14", WEEK.isoformat()),
+    )
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("wednesday_mail")
+    assert materialization.metadata["weeks"].value == "2026-W39"
+    assert materialization.metadata["written"].value == len(notified_sellers(published_demo, WEEK))
