@@ -432,7 +432,11 @@ def _week_labels(weeks: Sequence[date]) -> list[str]:
 
 def seller_context(d: SellerData, week: date) -> dict[str, Any]:
     """What a seller's page shows, ready for the template."""
-    weeks = [week - timedelta(weeks=TREND_WEEKS - 1 - i) for i in range(TREND_WEEKS)]
+    # The trend covers TREND_WEEKS weeks, or the seller's weeks when it is newer.
+    first = week - timedelta(weeks=TREND_WEEKS - 1)
+    if d.trajectory and d.trajectory[0]["first_week"] > first:
+        first = d.trajectory[0]["first_week"]
+    weeks = [first + timedelta(weeks=i) for i in range((week - first).days // 7 + 1)]
     labels = _week_labels(weeks)
     by_indicator: dict[str, list[dict]] = defaultdict(list)
     for r in d.weekly:
