@@ -3,8 +3,10 @@
 `GET /retailer/insights/performance/indicator?name=…&year=…&week=…` answers in
 the bol.com Retailer API v10 shape (orchestration/retailer_v10.py) for the seller
 named by the `X-Seller-Id` header, where bol.com identifies the seller by the
-caller's credentials. Every error is the API's `Problem` JSON with its status
-code, never a stack trace.
+caller's credentials. What that shape has no place for (the events behind the
+incident counts) is served under `/servicenorms/v1/insights/` in plain JSON
+(orchestration/insights.py). Every error is the API's `Problem` JSON with its
+status code, never a stack trace.
 
 Each request opens the published copy afresh (an in-memory DuckDB that attaches
 the file read-only, a few milliseconds): the copy is replaced atomically by each
@@ -26,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from orchestration import insights
 from orchestration import retailer_v10 as v10
 from orchestration.retailer_v10 import MEDIA_TYPE, RequestProblem
 from orchestration.sql_text import quote_literal
@@ -33,13 +36,18 @@ from orchestration.sql_text import quote_literal
 PROBLEM_TYPE = "https://api.bol.com/problems"  # the reference's fixed value
 SELLER_HEADER = "X-Seller-Id"
 PERFORMANCE_PATH = "/retailer/insights/performance/indicator"
+# The answers the Retailer API has no shape for, under a path of their own.
+INSIGHTS_PATH = "/servicenorms/v1/insights"
+JSON_TYPE = "application/json"
 # What a client may ask for in `Accept`; anything else is 406.
-ACCEPTED_TYPES = {"*/*", "application/*", "application/json", MEDIA_TYPE}
+ACCEPTED_TYPES = {"*/*", "application/*", JSON_TYPE, MEDIA_TYPE}
 
 log = logging.getLogger(__name__)
 
 
-def problem_response(request: Request, problem: RequestProblem) -> JSONResponse:
+def problem_response(
+    request: Request, problem: RequestProblem, media_type: str = MEDIA_TYPE
+) -> JSONResponse:
     return JSONResponse(
         {
             "type": PROBLEM_TYPE,
@@ -50,7 +58,7 @@ def problem_response(request: Request, problem: RequestProblem) -> JSONResponse:
             "violations": [{"name": n, "reason": r} for n, r in problem.violations],
         },
         status_code=problem.status,
-        media_type=MEDIA_TYPE,
+        media_type=media_type,
     )
 
 
@@ -72,22 +80,24 @@ class PublishedMarts:
         try:
             con.execute(f"attach {quote_literal(str(self.path))} as published (read_only)")
             con.execute("use published")
+            # Times in answers read as the rules read them (SPEC §2).
+            con.execute("set TimeZone = 'Europe/Amsterdam'")
             yield con
         finally:
             con.close()
 
 
-def _check_accept(request: Request) -> None:
+def _check_accept(request: Request, answered: str = MEDIA_TYPE) -> None:
     accept = request.headers.get("accept")
     if not accept:
         return
     offered = {part.split(";")[0].strip().lower() for part in accept.split(",")}
-    if not offered & ACCEPTED_TYPES:
+    if not offered & (ACCEPTED_TYPES if answered == MEDIA_TYPE else ACCEPTED_TYPES - {MEDIA_TYPE}):
         raise RequestProblem(
             406,
             "Not Acceptable",
-            f"This API answers {MEDIA_TYPE}; the request accepts only {accept}.",
-            [("Accept", f"use {MEDIA_TYPE}")],
+            f"This resource answers {answered}; the request accepts only {accept}.",
+            [("Accept", f"use {answered}")],
         )
 
 
@@ -112,6 +122,20 @@ def create_app(
             return problem_response(request, problem)
         return JSONResponse(body, media_type=MEDIA_TYPE)
 
+    def seller_incidents(request: Request) -> JSONResponse:
+        try:
+            _check_accept(request, JSON_TYPE)
+            query = request.query_params
+            name = insights.parse_incident_indicator(query.get("name"))
+            week_start = v10.parse_period(query.get("year"), query.get("week"))
+            with marts.connect() as con:
+                seller = v10.check_seller_is_known(con, request.headers.get(SELLER_HEADER))
+                v10.check_week_is_published(con, week_start, clock())
+                body = insights.incidents(con, seller, week_start, name)
+        except RequestProblem as problem:
+            return problem_response(request, problem, JSON_TYPE)
+        return JSONResponse(body, media_type=JSON_TYPE)
+
     async def http_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "Error")
@@ -133,6 +157,9 @@ def create_app(
         )
 
     return Starlette(
-        routes=[Route(PERFORMANCE_PATH, performance_indicator, methods=["GET"])],
+        routes=[
+            Route(PERFORMANCE_PATH, performance_indicator, methods=["GET"]),
+            Route(f"{INSIGHTS_PATH}/incidents", seller_incidents, methods=["GET"]),
+        ],
         exception_handlers={HTTPException: http_problem, Exception: server_error},
     )

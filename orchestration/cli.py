@@ -1,4 +1,4 @@
-"""`servicenorms` command line: generate, land, run, pages, ui, api, export."""
+"""`servicenorms` command line: generate, land, run, pages, ui, api, export, import."""
 
 from __future__ import annotations
 
@@ -249,6 +249,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from orchestration.olist import OlistImportError, import_olist
+
+    try:
+        summary = import_olist(Path(args.dir), Path(args.out))
+    except OlistImportError as exc:
+        raise CliError(str(exc)) from None
+    print(f"imported Olist data into the landing directory {summary.out}")
+    for entity, rows in summary.rows.items():
+        print(f"  {entity:<26} {rows:>12,}")
+    for reason, rows in summary.left_out.items():
+        if rows:
+            print(f"  left out: {rows:,} {reason}")
+    if summary.run_as_of is not None:
+        as_of = summary.run_as_of.isoformat(timespec="minutes")
+        print(
+            f"build it up to its last week: servicenorms run --landing {args.out} --as-of {as_of}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="servicenorms",
@@ -371,6 +392,18 @@ def build_parser() -> argparse.ArgumentParser:
         "warehouse/servicenorms.duckdb)",
     )
     e.set_defaults(func=cmd_export)
+
+    im = sub.add_parser(
+        "import", help="map a public marketplace data set to the landing contract"
+    )
+    im.add_argument(
+        "source", choices=["olist"], help="olist: the Olist Brazilian e-commerce data set (CSV)"
+    )
+    im.add_argument("dir", help="folder with the data set's CSV files")
+    im.add_argument(
+        "--out", required=True, help="landing directory to create (must be empty or new)"
+    )
+    im.set_defaults(func=cmd_import)
     return parser
 
 

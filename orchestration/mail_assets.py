@@ -64,14 +64,18 @@ class MailResource(ConfigurableResource):
 
 
 def _run_weeks(context: AssetExecutionContext, warehouse: WarehouseResource) -> list[date]:
-    """The Mondays of the run's weeks; for a run without partitions, the last
-    published week."""
+    """The Mondays of the run's weeks up to the last published week (a run past
+    the platform's last measured week has nothing to tell about the weeks after
+    it); for a run without partitions, the last published week."""
+    published = last_published_week(warehouse.published)
+    if published is None:
+        return []
     weeks = run_week_range(context.run.tags)
     if weeks is None:
-        last = last_published_week(warehouse.published)
-        return [last] if last is not None else []
+        return [published]
     first, last = weeks
-    return [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
+    every = [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
+    return [week for week in every if week <= published]
 
 
 @asset(

@@ -41,3 +41,9 @@ def strict_schema(name: str) -> dict:
         return node
 
     return {"$ref": f"#/components/schemas/{name}", "components": close(components)}
+
+
+def olist_sample_dir() -> Path:
+    """The Olist sample: SERVICENORMS_OLIST_SAMPLE, else `<shared>/realdata/olist-sample`."""
+    given = os.environ.get("SERVICENORMS_OLIST_SAMPLE")
+    return Path(given) if given else shared_dir() / "realdata" / "olist-sample"

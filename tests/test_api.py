@@ -262,3 +262,66 @@ def test_the_api_command_serves_the_published_copy_of_a_warehouse(
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+INCIDENTS = "/servicenorms/v1/insights/incidents"
+
+
+def test_the_incidents_of_a_week_are_the_events_behind_its_incident_counts(
+    api: str, published_demo: Path
+) -> None:
+    seller, indicator, count = marts(
+        published_demo,
+        "select seller_id, indicator, incident_count from marts.seller_week_indicators "
+        "where week_start = ? and incident_count > 1 "
+        "order by incident_count desc, seller_id, indicator limit 1",
+        [LAST_WEEK],
+    )[0]
+    total = marts(
+        published_demo,
+        "select sum(incident_count) from marts.seller_week_indicators "
+        "where seller_id = ? and week_start = ? and indicator <> 'REVIEWS'",
+        [seller, LAST_WEEK],
+    )[0][0]
+    headers = {"Accept": "application/json", "X-Seller-Id": seller}
+    every = request(api, f"{INCIDENTS}?year=2026&week=39", headers)
+    assert every.status == 200, every.text
+    assert every.content_type == "application/json"
+    body = every.json()
+    assert body["sellerId"] == seller and body["period"] == {"week": "39", "year": "2026"}
+    assert len(body["incidents"]) == total
+    one = request(api, f"{INCIDENTS}?year=2026&week=39&name={indicator}", headers).json()
+    assert len(one["incidents"]) == count
+    assert {i["indicator"] for i in one["incidents"]} == {indicator}
+    first = one["incidents"][0]
+    assert set(first) == {
+        "indicator",
+        "eventType",
+        "eventId",
+        "orderItemId",
+        "eventDate",
+        "eventAt",
+        "reasonCode",
+        "reason",
+    }
+    assert first["reason"] and date.fromisoformat(first["eventDate"]) >= LAST_WEEK
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "status"),
+    [
+        ("year=2026&week=39&name=REVIEWS", {}, 400),  # reviews have no incidents
+        ("year=2026&week=39", {"X-Seller-Id": None}, 400),
+        ("year=2026&week=39", {"X-Seller-Id": "NOBODY"}, 404),
+        ("year=2026&week=40", {}, 400),
+        ("year=2026&week=39", {"Accept": MEDIA_TYPE}, 406),  # not the Retailer API's shape
+    ],
+)
+def test_bad_input_on_the_insight_path_is_a_problem_too(
+    api: str, published_demo: Path, problem_schema: dict, query: str, headers: dict, status: int
+) -> None:
+    seller = marts(published_demo, "select min(seller_id) from marts.seller_trajectory_weeks")[0][0]
+    sent = {"Accept": "application/json", "X-Seller-Id": seller, **headers}
+    reply = request(api, f"{INCIDENTS}?{query}", {k: v for k, v in sent.items() if v})
+    assert reply.status == status, reply.text
+    jsonschema.validate(reply.json(), problem_schema)
