@@ -35,6 +35,7 @@ DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "servicenorms.duckdb"
 __all__ = ["DEFAULT_WAREHOUSE", "PipelineError", "RunResult", "WeekSummary", "run"]
 
 if TYPE_CHECKING:
+    from orchestration.pages import SiteResult
     from orchestration.resources import ServiceNormsSettings
 
 # Keep the console to warnings: the CLI prints its own summary.
@@ -66,6 +67,8 @@ class RunResult:
     weeks_built: tuple[str, str] | None
     summary: list[WeekSummary] = field(default_factory=list)
     published: Path | None = None
+    # The performance pages the run wrote (orchestration.pages.SiteResult).
+    pages: SiteResult | None = None
     # Seconds per step of the run (landing, the dbt steps, publishing), in run order.
     step_seconds: dict[str, float] = field(default_factory=dict)
     # What the Wednesday mail step wrote and sent (orchestration/mail_assets.py).
@@ -301,6 +304,7 @@ def run(
         (iso_week_key(first) if first else "first", iso_week_key(last)),
         summary,
         settings.published,
+        result.asset_value(AssetKey("performance_pages")),
         step_seconds(result),
         mail_summary(result),
     )
