@@ -52,6 +52,8 @@ PLATFORM_WEEKS = 52
 NPS_MONTHS = 12
 #: Bins of the six-week score histograms.
 HISTOGRAM_BINS = 12
+#: Incidents listed per breach (the count says how many there are in all).
+INCIDENTS_LISTED = 25
 #: Sellers listed as closest to closure on the platform page.
 AT_RISK_LISTED = 25
 #: Sellers read and rendered per chunk (bounds memory at marketplace scale).
@@ -223,6 +225,7 @@ def _connect(published: Path) -> duckdb.DuckDBPyConnection:
 
 REQUIRED_MARTS = (
     "seller_week_indicators",
+    "seller_week_incidents",
     "seller_six_week_scores",
     "seller_trajectory_weeks",
     "seller_monthly_nps",
@@ -311,6 +314,7 @@ class SellerData:
     trajectory: list[dict] = field(default_factory=list)
     notifications: list[dict] = field(default_factory=list)
     nps: list[dict] = field(default_factory=list)
+    incidents: list[dict] = field(default_factory=list)
 
 
 def load_sellers(
@@ -399,6 +403,47 @@ def load_sellers(
             )
         ).items():
             data[seller].notifications = rows
+        # Per indicator the latest breach of the trend's weeks, with its first
+        # incidents (the events behind its incident_count).
+        for seller, rows in _by_seller(
+            _rows(
+                con,
+                """
+                with breaches as (
+                    select seller_id, indicator, week_start, incident_count, is_strike, value,
+                           norm_condition, norm_value,
+                           row_number() over (
+                               partition by seller_id, indicator order by week_start desc
+                           ) as latest
+                    from marts.seller_week_indicators semi join page_sellers using (seller_id)
+                    where is_breach and indicator <> 'REVIEWS'
+                      and week_start >= ? and week_start <= ?
+                ),
+                events as (
+                    select e.seller_id, e.indicator, e.event_type, e.event_id,
+                           e.order_item_id, e.event_date, e.reason,
+                           row_number() over (
+                               partition by e.seller_id, e.indicator
+                               order by e.event_date, e.event_id
+                           ) as n
+                    from marts.seller_week_incidents as e
+                    join breaches as b
+                      on b.latest = 1 and b.seller_id = e.seller_id
+                     and b.indicator = e.indicator and b.week_start = e.week_start
+                )
+                select b.seller_id, b.indicator, b.week_start, b.incident_count, b.is_strike,
+                       b.value, b.norm_condition, b.norm_value, e.event_type, e.event_id,
+                       e.order_item_id, e.event_date, e.reason
+                from breaches as b
+                left join events as e
+                  on e.seller_id = b.seller_id and e.indicator = b.indicator and e.n <= ?
+                where b.latest = 1
+                order by b.seller_id, b.week_start desc, b.indicator, e.n
+                """,
+                [first, week, INCIDENTS_LISTED],
+            )
+        ).items():
+            data[seller].incidents = rows
         first_month = date(week.year, week.month, 1)
         for _ in range(NPS_MONTHS - 1):
             first_month = (first_month - timedelta(days=1)).replace(day=1)
@@ -536,6 +581,7 @@ def seller_context(d: SellerData, week: date) -> dict[str, Any]:
         "trend_first": labels[0],
         "weekly_table": weekly_table,
         "trajectory": trajectory_context(d.trajectory, week),
+        "incidents": incidents_context(d.incidents),
         "notifications": [
             {
                 "week": iso_week_key(n["week_start"]),
@@ -569,6 +615,54 @@ def seller_context(d: SellerData, week: date) -> dict[str, Any]:
             for n in d.nps
         ],
     }
+
+
+EVENT_LABELS = {
+    "ORDER_ITEM": "order item",
+    "CANCELLATION": "cancelled order item",
+    "CUSTOMER_QUESTION": "customer question",
+    "SHIPMENT_LINE": "shipment line",
+    "PHONE_CALL": "phone call",
+    "RETURN": "return",
+}
+
+
+def incidents_context(rows: list[dict]) -> list[dict]:
+    """Per indicator, its latest breach and the first incidents behind it (rows in
+    breach order: the newest week first, then by indicator)."""
+    out: list[dict] = []
+    for (indicator, week), events in groupby(rows, key=lambda r: (r["indicator"], r["week_start"])):
+        events = list(events)
+        b = events[0]
+        listed = [
+            {
+                "date": e["event_date"].isoformat(),
+                "what": EVENT_LABELS.get(e["event_type"], e["event_type"].lower()),
+                "id": e["event_id"],
+                # Named apart only when the event is not the order item itself.
+                "order_item": ""
+                if e["order_item_id"] in (None, e["event_id"])
+                else e["order_item_id"],
+                "reason": e["reason"],
+            }
+            for e in events
+            if e["event_id"] is not None
+        ]
+        out.append(
+            {
+                "code": indicator,
+                "name": INDICATORS[indicator].name,
+                "week": iso_week_key(week),
+                "week_start": week,
+                "kind": "strike" if b["is_strike"] else "breach",
+                "value": format_value(indicator, b["value"]),
+                "norm": format_norm(indicator, b["norm_condition"], b["norm_value"]),
+                "count": b["incident_count"],
+                "events": listed,
+                "more": b["incident_count"] - len(listed),
+            }
+        )
+    return out
 
 
 def trajectory_context(rows: list[dict], week: date) -> dict[str, Any]:
@@ -1038,6 +1132,7 @@ def _environment() -> Environment:
     env.globals["action_labels"] = ACTION_LABELS
     env.globals["legend_marks"] = charts.legend_marks
     env.globals["legend_timeline"] = charts.legend_timeline
+    env.globals["incidents_listed"] = INCIDENTS_LISTED
     return env
 
 

@@ -323,7 +323,35 @@ def test_sellers_are_read_in_batches_not_one_query_per_seller(
     build_site(demo_site.published, tmp_path / "chunked", demo_site.latest.week, sellers, 1)
     chunks = -(-len(sellers) // 50)
     per_chunk = sum(1 for sql in calls if "page_sellers" in sql) // chunks
-    assert per_chunk == 6 and len(calls) == few + per_chunk * (chunks - 1)
+    assert per_chunk == 7 and len(calls) == few + per_chunk * (chunks - 1)
+
+
+def test_a_breach_lists_its_first_incidents_and_counts_the_others(
+    demo_site: DemoSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page lists each indicator's latest breach: the one of those with most incidents.
+    (busiest,) = demo_site.rows(
+        """
+        select * from (
+            select seller_id, indicator, week_start, incident_count
+            from marts.seller_week_indicators
+            where is_breach and indicator <> 'REVIEWS' and week_start <= ?
+            qualify row_number() over (
+                partition by seller_id, indicator order by week_start desc
+            ) = 1
+        ) order by incident_count desc, seller_id, indicator limit 1
+        """,
+        [demo_site.latest.week],
+    )
+    assert busiest["incident_count"] > 2
+    monkeypatch.setattr(pages, "INCIDENTS_LISTED", 2)
+    build_site(
+        demo_site.published, tmp_path, demo_site.latest.week, [busiest["seller_id"]], workers=1
+    )
+    page = (tmp_path / LATEST / "sellers" / seller_file_name(busiest["seller_id"])).read_text()
+    more = busiest["incident_count"] - 2
+    assert f"and {more} more incident{'s' if more != 1 else ''} that week" in page
+    assert f"{busiest['incident_count']} incidents" in page
 
 
 def test_worker_processes_write_the_same_pages_as_one_process(

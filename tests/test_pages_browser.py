@@ -16,7 +16,7 @@ import pytest
 from browser import artifact_path
 from pages_site import LAST_WEEK, DemoSite
 
-from orchestration.pages import TREND_WEEKS, seller_href
+from orchestration.pages import INCIDENTS_LISTED, TREND_WEEKS, seller_href
 from orchestration.weeks import iso_week_key
 
 FINE = {"CASE_ITEM_RATIO", "RETURNS"}
@@ -172,6 +172,30 @@ def test_seller_page_shows_the_marts_numbers_and_draws_the_trend_charts(
         strike_cells = visit.page.locator("#weekly td.strike")
         assert strike_cells.count() == sum(1 for r in weekly if r["is_strike"])
         assert "strike" in strike_cells.nth(0).inner_text().lower()
+
+        # Per indicator its latest breach of the window, and the first incidents behind it.
+        breaches = demo_site.rows(
+            "select indicator, max(week_start) as week_start from marts.seller_week_indicators "
+            "where seller_id = ? and is_breach and indicator <> 'REVIEWS' "
+            "and week_start between ? and ? group by indicator",
+            [seller, week - timedelta(weeks=TREND_WEEKS - 1), week],
+        )
+        assert breaches and visit.page.locator("table.incidents").count() == len(breaches)
+        for b in breaches:
+            table = f'table.incidents[data-indicator="{b["indicator"]}"]'
+            assert visit.page.locator(table).get_attribute("data-week") == (
+                b["week_start"].isoformat()
+            )
+            events = demo_site.rows(
+                "select event_id from marts.seller_week_incidents where seller_id = ? "
+                "and indicator = ? and week_start = ? order by event_date, event_id",
+                [seller, b["indicator"], b["week_start"]],
+            )
+            listed = visit.cell_texts(f"{table} tbody td:nth-child(2) .code")
+            assert listed == [e["event_id"] for e in events[:INCIDENTS_LISTED]]
+            more = len(events) - INCIDENTS_LISTED
+            footer = visit.page.locator(f"{table} tfoot")
+            assert footer.count() == (1 if more > 0 else 0)
 
         # Where the seller stands, and the timeline's strikes.
         (now,) = demo_site.rows(
