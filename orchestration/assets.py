@@ -62,16 +62,18 @@ from orchestration.outcome import (
     table_row_counts,
     week_outcome_metadata,
 )
+from orchestration.pages import build_site, weeks_to_build
 from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
 from orchestration.publish import publish_marts
 from orchestration.publish_parquet import parquet_root, publish_parquet
 from orchestration.resources import MANIFEST_PATH, WarehouseResource
 from orchestration.run_weeks import run_as_of, run_partition_keys, run_week_range
 from orchestration.tested_rows import keyed_model_watermarks
-from orchestration.weeks import last_finalised_week, measured_weeks_vars
+from orchestration.weeks import iso_week_key, last_finalised_week, measured_weeks_vars
 
 LANDED_BATCHES = AssetKey("landed_batches")
 PUBLISHED_MARTS = AssetKey("published_marts")
+PERFORMANCE_PAGES = AssetKey("performance_pages")
 WAREHOUSE_POOL = "servicenorms_warehouse"
 WEEKLY_SELECT = "fqn:*"
 WEEKLY_EXCLUDE = "path:models/marts"
@@ -451,3 +453,41 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
         return MaterializeResult(metadata=metadata)
 
     return published_marts
+
+
+def build_pages_asset() -> AssetsDefinition:
+    @asset(
+        key=PERFORMANCE_PAGES,
+        deps=[PUBLISHED_MARTS],
+        group_name="pages",
+        description=(
+            "The performance pages: a static site with a page per seller and one for the "
+            "platform, one folder per ISO week, written from the published copy only. Each run "
+            "writes the latest published week, and the run's last week when it re-ran an "
+            "earlier one; the folders of other weeks stay as they were published."
+        ),
+    )
+    def performance_pages(context: AssetExecutionContext, warehouse: WarehouseResource) -> Output:
+        weeks = weeks_to_build(warehouse.published, _last_week_of_run(context))
+        if not weeks:
+            context.log.info("the published marts hold no week yet: no pages to write")
+            return Output(None, metadata={"weeks": MetadataValue.text("none")})
+        sites = [build_site(warehouse.published, warehouse.pages, week=w) for w in weeks]
+        latest = sites[-1]
+        for site in sites:
+            context.log.info(
+                f"pages of {iso_week_key(site.week)}: {site.seller_pages} sellers in "
+                f"{site.seconds} s"
+            )
+        return Output(
+            latest,
+            metadata={
+                "platform_page": MetadataValue.path(str(latest.platform_page)),
+                "site": MetadataValue.path(str(latest.index)),
+                "weeks": MetadataValue.text(", ".join(iso_week_key(s.week) for s in sites)),
+                "seller_pages": MetadataValue.int(sum(s.seller_pages for s in sites)),
+                "seconds": MetadataValue.float(sum(s.seconds for s in sites)),
+            },
+        )
+
+    return performance_pages

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -48,6 +49,7 @@ STAGES = (
     "next_week",
     "wednesday_run",
     "marts_rebuild",
+    "pages",
 )
 # A year's benchmark; `next_week` then `wednesday_run` measure a further
 # Wednesday on the warehouse that run built (no rebuild of the year).
@@ -229,6 +231,16 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         release_held(workdir / "held", landing)
         steps = run(landing, warehouse, week=week, now=measurement_cutoff(week)).step_seconds
         rows = _count_rows(warehouse, "marts.seller_week_indicators")
+    elif stage == "pages":
+        from orchestration.pages import build_site
+        from orchestration.resources import default_published_path
+
+        t1 = time.perf_counter()
+        # Every seller's page of the latest published week (the Wednesday run published
+        # it), from scratch: the weeks' folders of an earlier stage are removed first.
+        site = workdir / "pages"
+        shutil.rmtree(site, ignore_errors=True)
+        rows = build_site(default_published_path(warehouse), site).seller_pages
     elif stage == "marts_rebuild":
         from orchestration.dbt_runner import run_dbt
 
@@ -301,8 +313,6 @@ def machine() -> dict:
 def run_benchmark(
     scale_name: str, out: Path, workdir: Path, stages: tuple[str, ...] = DEFAULT_STAGES
 ) -> dict:
-    import shutil
-
     scale = SCALES[scale_name]
     if workdir.exists() and "generate" in stages:
         shutil.rmtree(workdir)

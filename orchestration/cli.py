@@ -1,4 +1,4 @@
-"""`servicenorms` command line: generate, land, run, ui, api, export, import."""
+"""`servicenorms` command line: generate, land, run, pages, ui, api, export, import."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from orchestration.pipeline import DEFAULT_WAREHOUSE
+from orchestration.weeks import iso_week_key
 
 EXIT_MISUSE = 2
 EXIT_FAILURE = 1
@@ -191,12 +192,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"the same marts as Parquet: {parquet_root(result.published)}/<table>/")
     if result.mail:
         print(f"mail: {result.mail}")
+    if result.pages is not None:
+        print(f"performance pages (open in a browser): {result.pages.platform_page}")
     if result.step_seconds:
         print("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.step_seconds.items()))
     print(
         "query them: python -c \"import duckdb; print(duckdb.connect("
         f"'{result.published}', read_only=True).sql('select * from marts.platform_week_summary'))\""
     )
+    return 0
+
+
+def cmd_pages(args: argparse.Namespace) -> int:
+    from orchestration.pages import PagesError, build_site
+    from orchestration.resources import ServiceNormsSettings
+
+    settings = ServiceNormsSettings.create(warehouse=args.warehouse)
+    try:
+        site = build_site(settings.published, Path(args.out), week=args.week, sellers=args.seller)
+    except (PagesError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    print(
+        f"wrote the pages of week {iso_week_key(site.week)}: {site.seller_pages} seller pages, "
+        f"the platform page and the seller list in {site.seconds:.1f} s, from {settings.published}"
+    )
+    print(f"platform page: {site.platform_page}")
+    print(f"every week built: {site.index}")
     return 0
 
 
@@ -208,6 +229,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from orchestration.resources import (
         FIRST_WEEK_ENV,
         LANDING_ENV,
+        PAGES_ENV,
         PUBLISHED_ENV,
         WAREHOUSE_ENV,
         ServiceNormsSettings,
@@ -224,6 +246,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env[LANDING_ENV] = str(settings.landing)
     env[WAREHOUSE_ENV] = str(settings.warehouse)
     env[PUBLISHED_ENV] = str(settings.published)
+    env[PAGES_ENV] = str(settings.pages)
     env[FIRST_WEEK_ENV] = iso_week_key(settings.first_week)
     env["DAGSTER_HOME"] = str(dagster_home(settings.warehouse))
     # The instance `servicenorms run` records into; a run whose process was killed
@@ -398,6 +421,27 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     r.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "pages",
+        help="write the performance pages (a page per seller and the platform) of one week",
+    )
+    p.add_argument(
+        "--warehouse",
+        default=str(DEFAULT_WAREHOUSE),
+        help="DuckDB warehouse whose published copy the pages read "
+        "(default warehouse/servicenorms.duckdb; $SERVICENORMS_PUBLISHED overrides the copy)",
+    )
+    p.add_argument("--out", required=True, help="site directory (one folder per week inside)")
+    p.add_argument(
+        "--seller",
+        action="extend",
+        nargs="+",
+        metavar="ID",
+        help="only these sellers' pages (the platform page and seller list are always written)",
+    )
+    p.add_argument("--week", help="the ISO week, e.g. 2026-W10 (default: the latest published)")
+    p.set_defaults(func=cmd_pages)
 
     u = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this code location")
     u.add_argument(

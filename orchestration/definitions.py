@@ -2,7 +2,7 @@
 
 `build_definitions(settings)` is the one factory; the module-level `defs`
 uses the environment (SERVICENORMS_LANDING, SERVICENORMS_WAREHOUSE,
-SERVICENORMS_PUBLISHED, SERVICENORMS_FIRST_WEEK), `servicenorms run` and the
+SERVICENORMS_PUBLISHED, SERVICENORMS_FIRST_WEEK, SERVICENORMS_PAGES), `servicenorms run` and the
 tests pass their own settings.
 """
 
@@ -18,6 +18,7 @@ from dagster import (
 
 from orchestration.assets import (
     build_dbt_assets,
+    build_pages_asset,
     build_publish_asset,
     landed_batches,
     raw_data_is_clean,
@@ -48,6 +49,7 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
     weekly, marts = build_dbt_assets(project, partitions_def)
     mart_keys: list[AssetKey] = list(marts.keys)
     published = build_publish_asset(mart_keys)
+    pages = build_pages_asset()
 
     weekly_job = define_asset_job(
         WEEKLY_JOB,
@@ -57,11 +59,11 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
         executor_def=in_process_executor,
         description=(
             "Land new batches, build the weekly facts for the run's weeks, rebuild the marts, "
-            "publish the read-only copy and write the week's mails."
+            "publish the read-only copy, write the week's mails and the performance pages."
         ),
     )
     return Definitions(
-        assets=[landed_batches, weekly, marts, published, wednesday_mail],
+        assets=[landed_batches, weekly, marts, published, wednesday_mail, pages],
         asset_checks=[raw_data_is_clean],
         jobs=[weekly_job],
         schedules=[
@@ -74,6 +76,7 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
                 landing_dir=str(settings.landing),
                 warehouse_path=str(settings.warehouse),
                 published_path=str(settings.published),
+                pages_dir=str(settings.pages),
             ),
             "mail": MailResource.from_settings(MailSettings.from_env(settings.warehouse)),
         },

@@ -38,6 +38,7 @@ __all__ = ["DEFAULT_WAREHOUSE", "PipelineError", "RunResult", "WeekSummary", "ru
 if TYPE_CHECKING:
     from dagster import DagsterInstance
 
+    from orchestration.pages import SiteResult
     from orchestration.resources import ServiceNormsSettings
 
 # Keep Dagster's console quiet: the CLI prints its own summary and, for a failed
@@ -71,6 +72,8 @@ class RunResult:
     weeks_built: tuple[str, str] | None
     summary: list[WeekSummary] = field(default_factory=list)
     published: Path | None = None
+    # The performance pages the run wrote (orchestration.pages.SiteResult).
+    pages: SiteResult | None = None
     # Seconds per step of the run (landing, the dbt steps, publishing), in run order.
     step_seconds: dict[str, float] = field(default_factory=dict)
     # What the Wednesday mail step wrote and sent (orchestration/mail_assets.py).
@@ -334,6 +337,7 @@ def run(
         (iso_week_key(first) if first else "first", iso_week_key(last)),
         summary,
         settings.published,
+        result.asset_value(AssetKey("performance_pages")),
         step_seconds(result),
         mail_summary(result),
     )

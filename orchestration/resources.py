@@ -28,6 +28,7 @@ from orchestration.weeks import parse_iso_week
 LANDING_ENV = "SERVICENORMS_LANDING"
 WAREHOUSE_ENV = "SERVICENORMS_WAREHOUSE"
 PUBLISHED_ENV = "SERVICENORMS_PUBLISHED"
+PAGES_ENV = "SERVICENORMS_PAGES"
 FIRST_WEEK_ENV = "SERVICENORMS_FIRST_WEEK"
 # A dbt run's parameters (macros/run_parameters.sql), by name.
 RUN_PARAMETERS = (
@@ -51,12 +52,18 @@ def default_published_path(warehouse: Path) -> Path:
     return Path(warehouse).resolve().parent / "published" / "servicenorms_marts.duckdb"
 
 
+def default_pages_path(warehouse: Path) -> Path:
+    """The performance pages (orchestration.pages) live beside the warehouse too."""
+    return Path(warehouse).resolve().parent / "pages"
+
+
 @dataclass(frozen=True)
 class ServiceNormsSettings:
     landing: Path
     warehouse: Path
     published: Path
     first_week: date  # Monday of the first weekly partition
+    pages: Path  # the performance pages' site
 
     @classmethod
     def create(
@@ -65,12 +72,16 @@ class ServiceNormsSettings:
         warehouse: Path | str | None = None,
         published: Path | str | None = None,
         first_week: date | str | None = None,
+        pages: Path | str | None = None,
     ) -> ServiceNormsSettings:
         """Explicit arguments win over the environment, which wins over the defaults."""
         landing_path = Path(landing or os.environ.get(LANDING_ENV) or DEFAULT_LANDING)
         warehouse_path = Path(warehouse or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
         published_path = Path(
             published or os.environ.get(PUBLISHED_ENV) or default_published_path(warehouse_path)
+        )
+        pages_path = Path(
+            pages or os.environ.get(PAGES_ENV) or default_pages_path(warehouse_path)
         )
         week = first_week or os.environ.get(FIRST_WEEK_ENV) or DEFAULT_FIRST_WEEK
         monday = parse_iso_week(week) if isinstance(week, str) else week
@@ -79,15 +90,18 @@ class ServiceNormsSettings:
             warehouse=warehouse_path.resolve(),
             published=published_path.resolve(),
             first_week=monday,
+            pages=pages_path.resolve(),
         )
 
 
 class WarehouseResource(ConfigurableResource):
-    """The landing directory, the live warehouse file and its published copy."""
+    """The landing directory, the live warehouse file, its published copy and the
+    performance pages written from that copy (beside the warehouse when not given)."""
 
     landing_dir: str
     warehouse_path: str
     published_path: str
+    pages_dir: str = ""
 
     @property
     def landing(self) -> Path:
@@ -100,6 +114,10 @@ class WarehouseResource(ConfigurableResource):
     @property
     def published(self) -> Path:
         return Path(self.published_path)
+
+    @property
+    def pages(self) -> Path:
+        return Path(self.pages_dir) if self.pages_dir else default_pages_path(self.warehouse)
 
     @contextmanager
     def dbt_environment(self, run_parameters: Mapping[str, str] | None = None) -> Iterator[None]:

@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,28 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     assert summary.rows_quarantined == 0, [b.reason for b in summary.batches if b.reason]
     build_weeks(warehouse, None, BUILD_LAST_WEEK)
     return ScenarioWarehouse(path=warehouse, landing=landing)
+
+
+#: The last week `demo_warehouse` builds.
+DEMO_LAST_WEEK = date(2026, 11, 16)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """120 generated sellers over 32 weeks, landed and built once (dbt alone): every
+    rule fires; tests read it and do not change it (but for rebuilding it the same)."""
+    from orchestration.generator import generate
+    from orchestration.landing import land_directory
+    from orchestration.pipeline import build_weeks
+
+    root = tmp_path_factory.mktemp("demo")
+    landing = root / "landing"
+    generate(landing, sellers=120, weeks=32, start_week="2025-W40", seed=7)
+    warehouse = root / "warehouse.duckdb"
+    summary = land_directory(landing, warehouse)
+    assert summary.rejected == 0 and summary.rows_quarantined == 0
+    build_weeks(warehouse, None, DEMO_LAST_WEEK)
+    return warehouse
 
 
 @pytest.fixture(scope="session")
@@ -123,3 +146,12 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory):
     published = default_published_path(warehouse)
     publish_marts(built, published)
     return published
+
+
+@pytest.fixture(scope="session")
+def demo_site(published_demo, tmp_path_factory: pytest.TempPathFactory):
+    """The pages of the published demo copy's last week and of an earlier week
+    (tests/pages_site.py)."""
+    from pages_site import build_demo_site
+
+    return build_demo_site(published_demo, tmp_path_factory.mktemp("pages"))

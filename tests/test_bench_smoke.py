@@ -30,10 +30,12 @@ def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None
     # some stages completes the scale's earlier results.
     held = tmp_path / "work" / "held"
     assert any(held.glob("*/*"))
-    merged = run_benchmark("smoke", out, tmp_path / "work", ("wednesday_run",))
+    merged = run_benchmark("smoke", out, tmp_path / "work", ("wednesday_run", "pages"))
     assert not any(held.glob("*/*"))
     assert [s["stage"] for s in merged["stages"]] == [*SMOKE_STAGES[:5], "wednesday_run",
-                                                      "marts_rebuild"]
+                                                      "marts_rebuild", "pages"]
+    # The pages stage writes a page per seller of the published week.
+    assert {s["stage"]: s for s in merged["stages"]}["pages"]["rows"] == SCALES["smoke"].sellers
     assert set(merged["ratios"]) == {"dbt_full_build_over_floor", "wednesday_run_over_floor"}
     # The Wednesday run reports its own steps; the other stages have none.
     wednesday = {s["stage"]: s for s in merged["stages"]}["wednesday_run"]

@@ -13,6 +13,7 @@ from orchestration.landing import ensure_raw_schema
 MARTS = {
     "seller_week_indicators",
     "seller_week_incidents",
+    "seller_outlook",
     "seller_six_week_scores",
     "seller_trajectory_weeks",
     "seller_monthly_nps",

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from pathlib import Path
 
 import duckdb
-import pytest
+from conftest import DEMO_LAST_WEEK
 
 from orchestration.contract import WEEKLY_INDICATORS
-from orchestration.generator import generate
 from orchestration.landing import land_directory
 from orchestration.pipeline import build_weeks
 
@@ -18,12 +16,12 @@ MARTS = (
     "seller_week_indicators",
     "seller_week_incidents",
     "seller_six_week_scores",
+    "seller_outlook",
     "seller_trajectory_weeks",
     "seller_monthly_nps",
     "seller_notifications",
     "platform_week_summary",
 )
-LAST_WEEK = date(2026, 11, 16)
 
 
 def mart_digests(warehouse: Path) -> dict[str, str]:
@@ -37,18 +35,6 @@ def mart_digests(warehouse: Path) -> dict[str, str]:
         return out
     finally:
         con.close()
-
-
-@pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("demo")
-    landing = root / "landing"
-    generate(landing, sellers=120, weeks=32, start_week="2025-W40", seed=7)
-    warehouse = root / "warehouse.duckdb"
-    summary = land_directory(landing, warehouse)
-    assert summary.rejected == 0 and summary.rows_quarantined == 0
-    build_weeks(warehouse, None, LAST_WEEK)
-    return warehouse
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
@@ -153,5 +139,5 @@ def test_rebuilding_and_relanding_leave_marts_byte_identical(
     landing = demo_warehouse.parent / "landing"
     again = land_directory(landing, demo_warehouse)
     assert again.loaded == 0 and again.skipped == len(again.batches)
-    build_weeks(demo_warehouse, None, LAST_WEEK)
+    build_weeks(demo_warehouse, None, DEMO_LAST_WEEK)
     assert mart_digests(demo_warehouse) == before

@@ -112,6 +112,8 @@ def test_a_correction_re_run_for_its_week_changes_only_that_week_and_what_depend
     may_change = {
         "seller_week_indicators": lambda w: w == RERUN_WEEK,
         "seller_week_incidents": lambda w: w == RERUN_WEEK,
+        # as of the latest week, whose six-week window and trajectory see the week
+        "seller_outlook": lambda w: w >= RERUN_WEEK,
         "seller_six_week_scores": lambda w: RERUN_WEEK <= w <= six_weeks_on,
         "seller_trajectory_weeks": lambda w: w >= RERUN_WEEK,
         "seller_notifications": lambda w: w >= RERUN_WEEK,
