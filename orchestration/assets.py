@@ -51,6 +51,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration import progress
 from orchestration.checks import ignored_findings, raw_data_check_result, validation_findings
 from orchestration.dbt_runner import full_build_thread_args
 from orchestration.errors import Places, StepFailed, dbt_failure
@@ -395,14 +396,19 @@ def _run_dbt_step(
     and tests with their errors (orchestration.errors.dbt_failure)."""
     args = weekly_dbt_args(full_refresh, first_build)
     context.log.info(f"dbt {' '.join(args)}; run parameters {dict(parameters)}")
-    with warehouse.dbt_environment(parameters):
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
-        events = list(invocation.stream())
-    prune_step_targets(invocation.target_path)
-    error = invocation.get_error()
-    if error is not None:
-        places = Places(warehouse.warehouse, warehouse.published, (MANIFEST_PATH.parent,))
-        raise StepFailed(dbt_failure(invocation.target_path, str(error), places))
+    with progress.current().task(f"dbt {context.assets_def.op.name}", None, "nodes built") as task:
+        with warehouse.dbt_environment(parameters):
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            events = []
+            for event in invocation.stream():
+                events.append(event)
+                if isinstance(event, Output | AssetCheckResult):
+                    task.advance()
+        prune_step_targets(invocation.target_path)
+        error = invocation.get_error()
+        if error is not None:
+            places = Places(warehouse.warehouse, warehouse.published, (MANIFEST_PATH.parent,))
+            raise StepFailed(dbt_failure(invocation.target_path, str(error), places))
     keep_parse_state(invocation.target_path)
     return events
 
@@ -432,9 +438,11 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
     def published_marts(
         context: AssetExecutionContext, warehouse: WarehouseResource
     ) -> MaterializeResult:
-        tables = publish_marts(warehouse.warehouse, warehouse.published)
-        # Parquet for BI tools that cannot open DuckDB, from the copy just swapped in.
-        parquet = publish_parquet(warehouse.published)
+        with progress.current().task("publishing", None, "tables") as task:
+            tables = publish_marts(warehouse.warehouse, warehouse.published)
+            task.advance(len(tables))
+            # Parquet for BI tools that cannot open DuckDB, from the copy just swapped in.
+            parquet = publish_parquet(warehouse.published)
         metadata: dict[str, Any] = {
             "path": MetadataValue.path(str(warehouse.published)),
             "tables": MetadataValue.md(

@@ -77,19 +77,17 @@ def positive_int(text: str) -> int:
     return number
 
 
-def _print_landing(summary) -> None:
-    """Per new batch: file, accepted and quarantined rows, failed expectations; then totals."""
-    from orchestration.validation import format_batch_summary
+def _print_landing(summary, verbose: bool = False) -> None:
+    """Totals, one line per entity, then what needs a look (orchestration.report)."""
+    from orchestration.report import landing_report
 
-    for line in format_batch_summary(b for b in summary.batches if b.status != "SKIPPED"):
-        print(f"  {line}")
-    for ignored in summary.ignored:
-        print(f"  {ignored.source_file}: IGNORED: {ignored.reason}")
-    print(
-        f"landing: {summary.loaded} loaded, {summary.rejected} rejected, "
-        f"{summary.skipped} already on record, {len(summary.ignored)} ignored; "
-        f"{summary.rows_accepted} rows accepted, {summary.rows_quarantined} quarantined"
-    )
+    for line in landing_report(summary, verbose):
+        print(line)
+
+
+def _announce_new_warehouse(warehouse: Path) -> None:
+    if not warehouse.exists():
+        print(f"creating a new warehouse at {warehouse.resolve()}", flush=True)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -119,14 +117,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_land(args: argparse.Namespace) -> int:
     from orchestration.landing import LandingError, land_directory
+    from orchestration.progress import reporting, stderr_reporter
 
     warehouse = Path(args.warehouse)
+    _announce_new_warehouse(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     try:
-        summary = land_directory(Path(args.landing), warehouse)
+        with reporting(stderr_reporter()):
+            summary = land_directory(Path(args.landing), warehouse)
     except LandingError as exc:
         raise CliError(str(exc)) from None
-    _print_landing(summary)
+    _print_landing(summary, args.verbose)
     return 0
 
 
@@ -156,22 +157,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliMisuse("--full-refresh rebuilds every week: leave out --week")
     if week is not None:
         finalised_week_or_refusal(week, now)
+    from orchestration.progress import reporting, stderr_reporter
+
+    _announce_new_warehouse(Path(args.warehouse))
     try:
-        result = run(
-            Path(args.landing),
-            Path(args.warehouse),
-            week=week,
-            now=now,
-            full_refresh=args.full_refresh,
-            debug=args.debug,
-        )
+        with reporting(stderr_reporter()):
+            result = run(
+                Path(args.landing),
+                Path(args.warehouse),
+                week=week,
+                now=now,
+                full_refresh=args.full_refresh,
+                debug=args.debug,
+            )
     except PipelineError as exc:
         if exc.landing is not None:
-            _print_landing(exc.landing)
+            _print_landing(exc.landing, args.verbose)
         raise CliError(str(exc)) from None
     except (LandingError, DbtError) as exc:
         raise CliError(str(exc)) from None
-    _print_landing(result.landing)
+    _print_landing(result.landing, args.verbose)
     print(
         f"built weeks {result.weeks_built[0]}..{result.weeks_built[1]} "
         f"into {Path(args.warehouse).resolve()}"
@@ -351,6 +356,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     debug_help = "on failure, show the Python traceback and Dagster's log of the run"
+    verbose_help = (
+        "list every new file with its rows and findings (default: one line per entity, "
+        "then only the files with findings)"
+    )
     parser = OneLineParser(
         prog="servicenorms",
         description=(
@@ -392,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="landing directory (<landing>/<entity>/*.parquet|*.csv)",
     )
     ld.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
+    ld.add_argument("--verbose", action="store_true", help=verbose_help)
     ld.set_defaults(func=cmd_land)
 
     r = sub.add_parser(
@@ -420,6 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
             "(ISO-8601 with offset)"
         ),
     )
+    r.add_argument("--verbose", action="store_true", help=verbose_help)
     r.set_defaults(func=cmd_run)
 
     p = sub.add_parser(

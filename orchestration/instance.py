@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from orchestration.processes import is_running
 from orchestration.resources import dagster_home
 
 # Which process executes a command-line run: `<host>:<pid>`.
@@ -33,13 +34,7 @@ def _process_ended(process: str) -> bool:
     host, _, pid = process.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False  # another machine's: not ours to judge
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, another user's
-    return False
+    return not is_running(int(pid))
 
 
 def fail_runs_of_ended_processes(instance: DagsterInstance) -> list[str]:

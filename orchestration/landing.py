@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import progress
 from orchestration.contract import ENTITIES, LOAD_COLUMNS, Column, Entity
 from orchestration.sql_text import quote_identifier as _q
 from orchestration.sql_text import quote_literal as _lit
@@ -402,6 +403,14 @@ def _conditional_rules(entity: Entity, typed_of: dict[str, str]) -> list[tuple[s
     return rules
 
 
+def quarantine_reason(rows: int, top_rules: list[tuple[str, int]]) -> str:
+    """'2 row(s) quarantined: quantity: below minimum 1 (2)' — the three rules broken
+    most (a row may break several)."""
+    rules = "; ".join(f"{rule} ({n})" for rule, n in top_rules[:3])
+    more = "; …" if len(top_rules) > 3 else ""
+    return f"{rows} row(s) quarantined: {rules}{more}"
+
+
 class Lander:
     """Lands the files of a landing directory into an open DuckDB connection."""
 
@@ -476,20 +485,27 @@ class Lander:
             # GX's import and suites get ready while the new files land.
             self.validator.prepare_in_background(ENTITIES[entity] for entity in queues)
 
+        new_files = sum(len(queue) for queue in queues.values())
+        task = progress.current().task("landing", new_files, "new files")
+
         def land_queue(entity: str) -> list[tuple[int, BatchResult]]:
             con = self.con.cursor()
             try:
                 con.execute("set TimeZone = 'UTC'")
-                return [
-                    (pos, self._land_new_file(con, ENTITIES[entity], path, rel, digest, load_id))
-                    for pos, path, rel, load_id, digest in queues[entity]
-                ]
+                landed = []
+                for pos, path, rel, load_id, digest in queues[entity]:
+                    entity_def = ENTITIES[entity]
+                    landed.append(
+                        (pos, self._land_new_file(con, entity_def, path, rel, digest, load_id))
+                    )
+                    task.advance()
+                return landed
             finally:
                 con.close()
 
         # Largest entities first, so the workers finish together.
         order = sorted(queues, key=lambda e: -sum(q[1].stat().st_size for q in queues[e]))
-        with ThreadPoolExecutor(self.workers) as pool:
+        with task, ThreadPoolExecutor(self.workers) as pool:
             for landed in pool.map(land_queue, order):
                 for pos, result in landed:
                     batches[pos] = result
@@ -569,7 +585,8 @@ class Lander:
         for entity, load_id, source_file in pending:
             by_entity.setdefault(entity, []).append((load_id, source_file))
         found: dict[int, list[Finding]] = {}
-        with transaction(self.con):
+        task = progress.current().task("validating", 2 * len(by_entity), "suite runs")
+        with task, transaction(self.con):
             for cross in (False, True):
                 for entity, loads in by_entity.items():
                     result = self.validator.validate_loads(
@@ -577,6 +594,7 @@ class Lander:
                     )
                     for load_id, findings in result.items():
                         found.setdefault(load_id, []).extend(findings)
+                    task.advance()
         for b in batches:
             if b.status == "LOADED" and b.load_id in found:
                 b.findings += found[b.load_id]
@@ -720,13 +738,15 @@ class Lander:
         No ORDER BY: a scan of the temp table returns its rows in insertion
         order (DuckDB preserves insertion order), i.e. in file order."""
         total, bad = con.execute(f"select count(*), count(__reason) from {checked}").fetchone()
-        if bad and self.max_quarantine_share < 1.0:
+        top: list[tuple[str, int]] = []
+        if bad:  # the rules broken most, for the batch's reason
             top = con.execute(
                 f"select rule, count(*) from {checked}, "
                 "unnest(string_split(__reason, '; ')) as t(rule) "
-                "group by rule order by count(*) desc, rule limit 3"
+                "group by rule order by count(*) desc, rule limit 4"
             ).fetchall()
-            rejection = quarantine_rejection(rel, total, bad, top, self.max_quarantine_share)
+        if bad and self.max_quarantine_share < 1.0:
+            rejection = quarantine_rejection(rel, total, bad, top[:3], self.max_quarantine_share)
             if rejection is not None:
                 # Rejected whole: no row goes to raw or quarantine; the bytes are kept.
                 return BatchResult(entity.name, rel, "REJECTED", load_id=load_id, reason=rejection)
@@ -752,7 +772,7 @@ class Lander:
             rows_in_file=total,
             rows_accepted=total - bad,
             rows_quarantined=bad,
-            reason=None if bad == 0 else f"{bad} row(s) quarantined",
+            reason=None if bad == 0 else quarantine_reason(bad, top),
         )
 
 

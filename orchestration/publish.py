@@ -23,6 +23,7 @@ made (a warehouse rebuilt in its place).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.processes import is_running
 from orchestration.sql_text import quote_identifier as _q
 from orchestration.sql_text import quote_literal as _lit
 
@@ -151,14 +153,31 @@ def _writes_since(log: list[tuple], held: tuple[int, str] | None) -> list[tuple]
     return None
 
 
+# A file written aside by a publication: `.<name>.<pid>.tmp`, and DuckDB's `.wal` of it.
+_ASIDE = re.compile(r"^\..+\.(?P<pid>\d+)\.tmp(?:\.wal)?$")
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove what publications killed before their swap left in `folder`: files
+    written aside whose process no longer runs (a running one may be mid-write)."""
+    removed = []
+    for path in Path(folder).iterdir():
+        aside = _ASIDE.match(path.name)
+        if aside and not path.is_dir() and not is_running(int(aside["pid"])):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]:
     """Bring a copy of every table of schema `marts` to the state of the live
     warehouse and swap it in (module docstring); returns each table's rows and
     how it was published."""
     published = Path(published)
     published.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(published.parent)
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):  # this process's own, if any
         leftover.unlink(missing_ok=True)
 
     out: dict[str, PublishedTable] = {}

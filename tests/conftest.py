@@ -76,6 +76,7 @@ class OperatedWarehouse:
     landing: Path
     warehouse: Path
     output: str  # what the run printed
+    progress: str = ""  # what it reported on stderr (not a terminal: plain lines)
 
     @property
     def published(self) -> Path:
@@ -87,7 +88,7 @@ class OperatedWarehouse:
         # symlinks=True: the Parquet copy is reached through a relative link.
         shutil.copytree(self.warehouse.parent, root / "warehouse", symlinks=True)
         return OperatedWarehouse(root / "landing", root / "warehouse" / self.warehouse.name,
-                                 self.output)
+                                 self.output, self.progress)
 
 
 #: The generated weeks of `operated_warehouse`: 2026-W01 .. 2026-W10, late files after.
@@ -106,11 +107,11 @@ def operated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> OperatedWare
     landing = root / "landing"
     warehouse = root / "warehouse" / "servicenorms.duckdb"
     generate(landing, sellers=40, weeks=OPERATED_WEEKS, start_week=OPERATED_FIRST_WEEK, seed=7)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
-    assert code == 0, out.getvalue()
-    return OperatedWarehouse(landing, warehouse, out.getvalue())
+    assert code == 0, out.getvalue() + err.getvalue()
+    return OperatedWarehouse(landing, warehouse, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="session")

@@ -112,11 +112,22 @@ def test_the_week_finalised_at_the_as_of_is_accepted() -> None:
     finalised_week_or_refusal(parse_iso_week("2026-W10"), cutoff)  # no refusal
 
 
-def test_land_reports_each_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_land_reports_each_entity_and_verbose_each_batch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     landing = tmp_path / "landing" / "sellers"
     landing.mkdir(parents=True)
     (landing / "a.csv").write_text("seller_id,display_name,country,registered_at\nS1,One,NL,\n")
-    code = main(["land", str(tmp_path / "landing"), "--warehouse", str(tmp_path / "w.duckdb")])
+    warehouse = tmp_path / "w.duckdb"
+    code = main(["land", str(tmp_path / "landing"), "--warehouse", str(warehouse)])
     out = capsys.readouterr().out
-    assert code == 0 and "sellers/a.csv: 1 accepted, 0 quarantined" in out
-    assert "1 loaded, 0 rejected" in out and "1 rows accepted" in out
+    assert code == 0
+    assert out.splitlines()[0] == f"creating a new warehouse at {warehouse.resolve()}"
+    assert "landing: 1 new files (0 rejected)" in out and "1 rows accepted" in out
+    assert out.splitlines()[-1].split() == ["sellers", "1", "1", "0", "0"]
+    assert "sellers/a.csv" not in out  # a file without findings
+    (landing / "b.csv").write_text("seller_id,display_name,country,registered_at\nS2,Two,BE,\n")
+    main(["land", str(tmp_path / "landing"), "--warehouse", str(warehouse), "--verbose"])
+    out = capsys.readouterr().out
+    assert "creating a new warehouse" not in out
+    assert "sellers/b.csv: 1 accepted, 0 quarantined; all expectations passed" in out

@@ -127,7 +127,7 @@ def test_a_failing_dbt_model_is_named_with_its_error_in_the_last_line(
         "run", "--landing", str(wh.landing), "--warehouse", str(wh.warehouse), "--week", "2026-W05"
     )
     assert code == 1
-    (line,) = err.strip().splitlines()
+    line = err.strip().splitlines()[-1]  # progress lines come before it
     assert line.startswith(
         "servicenorms run: error: step servicenorms_weekly: dbt model stg_raw__sellers failed: "
         'Binder Error: Referenced column "country" not found'
@@ -166,7 +166,7 @@ def test_a_run_on_a_warehouse_held_by_another_process_names_its_pid_in_one_line(
             "run", "--landing", str(wh.landing), "--warehouse", str(wh.warehouse)
         )
     assert code == 1, err
-    (line,) = err.strip().splitlines()
+    line = err.strip().splitlines()[-1]  # progress lines come before it
     assert f"is held by another process (PID {pid}," in line
     assert f"readers belong on the published copy {wh.published}" in line
     assert time.monotonic() - started < 120
@@ -210,7 +210,7 @@ def test_a_full_disk_ends_landing_in_one_line_and_the_next_run_lands_the_rest(
         warehouse = disk / "servicenorms.duckdb"
         code, _, err = run_cli("land", str(landing), "--warehouse", str(warehouse))
         assert code == 1
-        (line,) = err.strip().splitlines()
+        line = err.strip().splitlines()[-1]  # progress lines come before it
         assert line.startswith(f"servicenorms land: error: disk full: no space left on the "
                                f"device holding {disk}")
         assert "rollback" not in line and "Traceback" not in err

@@ -177,3 +177,40 @@ def test_a_table_gone_from_the_warehouse_goes_from_the_copy(live: Path, tmp_path
     finally:
         con.close()
     assert names == ["platform_week_summary", "seller_week_indicators"]
+
+
+KILLED_BEFORE_THE_SWAP = """
+import os, signal, sys
+import orchestration.publish as publish
+# The copy is written aside; the process dies where the swap would be.
+publish.os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+publish.publish_marts(sys.argv[1], sys.argv[2])
+"""
+
+
+def test_a_publication_killed_before_its_swap_leaves_files_the_next_one_removes(
+    live: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    published = tmp_path / "published" / "servicenorms_marts.duckdb"
+    killed = subprocess.Popen(
+        [sys.executable, "-c", KILLED_BEFORE_THE_SWAP, str(live), str(published)]
+    )
+    assert killed.wait() == -9
+    leftovers = sorted(p.name for p in published.parent.iterdir())
+    assert leftovers == [f".servicenorms_marts.duckdb.{killed.pid}.tmp"]
+    # A publication in progress in another process keeps its file.
+    writing = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        in_progress = published.with_name(f".servicenorms_marts.duckdb.{writing.pid}.tmp")
+        in_progress.write_bytes(b"being written")
+        publish_marts(live, published)
+        assert sorted(p.name for p in published.parent.iterdir()) == sorted(
+            [published.name, in_progress.name]
+        )
+    finally:
+        writing.kill()
+        writing.wait()
+    assert _rows(published, "seller_week_indicators") == _rows(live, "seller_week_indicators")
