@@ -294,15 +294,17 @@ with_risk as (
 ),
 
 -- A strike week needs one strike: 1 - the product of (1 - risk) over the indicators.
+-- Never below the largest single risk, which the sum of logarithms can undercut
+-- by a rounding error (one indicator at risk: 1 - exp(ln(1 - p)) can be p - 1e-16).
 seller_risks as (
     select
         seller_id,
         week_start,
         case
             when max(strike_risk_next_week) >= 1 then cast(1 as double)
-            else 1 - exp(cast(sum(cast(case
+            else greatest(max(strike_risk_next_week), 1 - exp(cast(sum(cast(case
                 when strike_risk_next_week < 1 then ln(1 - strike_risk_next_week) else 0
-            end as decimal(38, 20))) as double))
+            end as decimal(38, 20))) as double)))
         end as seller_strike_risk_next_week
     from with_risk
     where strike_risk_next_week is not null

@@ -52,6 +52,8 @@ PLATFORM_WEEKS = 52
 NPS_MONTHS = 12
 #: Bins of the six-week score histograms.
 HISTOGRAM_BINS = 12
+#: Incidents listed per breach (the count says how many there are in all).
+INCIDENTS_LISTED = 25
 #: Sellers listed as closest to closure on the platform page.
 AT_RISK_LISTED = 25
 #: Sellers read and rendered per chunk (bounds memory at marketplace scale).
@@ -223,6 +225,8 @@ def _connect(published: Path) -> duckdb.DuckDBPyConnection:
 
 REQUIRED_MARTS = (
     "seller_week_indicators",
+    "seller_week_incidents",
+    "seller_outlook",
     "seller_six_week_scores",
     "seller_trajectory_weeks",
     "seller_monthly_nps",
@@ -311,6 +315,8 @@ class SellerData:
     trajectory: list[dict] = field(default_factory=list)
     notifications: list[dict] = field(default_factory=list)
     nps: list[dict] = field(default_factory=list)
+    incidents: list[dict] = field(default_factory=list)
+    outlook: dict[str, dict] = field(default_factory=dict)
 
 
 def load_sellers(
@@ -399,6 +405,65 @@ def load_sellers(
             )
         ).items():
             data[seller].notifications = rows
+        # Per indicator the latest breach of the trend's weeks, with its first
+        # incidents (the events behind its incident_count).
+        for seller, rows in _by_seller(
+            _rows(
+                con,
+                """
+                with breaches as (
+                    select seller_id, indicator, week_start, incident_count, is_strike, value,
+                           norm_condition, norm_value,
+                           row_number() over (
+                               partition by seller_id, indicator order by week_start desc
+                           ) as latest
+                    from marts.seller_week_indicators semi join page_sellers using (seller_id)
+                    where is_breach and indicator <> 'REVIEWS'
+                      and week_start >= ? and week_start <= ?
+                ),
+                events as (
+                    select e.seller_id, e.indicator, e.event_type, e.event_id,
+                           e.order_item_id, e.event_date, e.reason,
+                           row_number() over (
+                               partition by e.seller_id, e.indicator
+                               order by e.event_date, e.event_id
+                           ) as n
+                    from marts.seller_week_incidents as e
+                    join breaches as b
+                      on b.latest = 1 and b.seller_id = e.seller_id
+                     and b.indicator = e.indicator and b.week_start = e.week_start
+                )
+                select b.seller_id, b.indicator, b.week_start, b.incident_count, b.is_strike,
+                       b.value, b.norm_condition, b.norm_value, e.event_type, e.event_id,
+                       e.order_item_id, e.event_date, e.reason
+                from breaches as b
+                left join events as e
+                  on e.seller_id = b.seller_id and e.indicator = b.indicator and e.n <= ?
+                where b.latest = 1
+                order by b.seller_id, b.week_start desc, b.indicator, e.n
+                """,
+                [first, week, INCIDENTS_LISTED],
+            )
+        ).items():
+            data[seller].incidents = rows
+        # What it takes: the outlook exists for the latest finalised week only.
+        for seller, rows in _by_seller(
+            _rows(
+                con,
+                """
+                select seller_id, indicator, indicator_kind, median_weekly_denominator,
+                       allowed_failures_next_week, conforming_weeks_to_norm, conforms_6w,
+                       breach_risk_next_week, strike_risk_next_week,
+                       seller_strike_risk_next_week, trajectory_status,
+                       strikes_until_temporary_closure, strikes_until_definitive_closure,
+                       clean_weeks_to_complete
+                from marts.seller_outlook semi join page_sellers using (seller_id)
+                where week_start = ? order by seller_id, indicator
+                """,
+                [week],
+            )
+        ).items():
+            data[seller].outlook = {r["indicator"]: r for r in rows}
         first_month = date(week.year, week.month, 1)
         for _ in range(NPS_MONTHS - 1):
             first_month = (first_month - timedelta(days=1)).replace(day=1)
@@ -536,6 +601,8 @@ def seller_context(d: SellerData, week: date) -> dict[str, Any]:
         "trend_first": labels[0],
         "weekly_table": weekly_table,
         "trajectory": trajectory_context(d.trajectory, week),
+        "incidents": incidents_context(d.incidents),
+        "outlook": outlook_context(d.outlook),
         "notifications": [
             {
                 "week": iso_week_key(n["week_start"]),
@@ -569,6 +636,125 @@ def seller_context(d: SellerData, week: date) -> dict[str, Any]:
             for n in d.nps
         ],
     }
+
+
+#: What next week may hold and still conform, per indicator: {n} failures of {m} events.
+NEXT_WEEK = {
+    "FULFILMENT": "{n} of {m} items may arrive late",
+    "HANDOVER": "{n} of {m} items may be handed over late",
+    "CANCELLATIONS": "{n} of {m} ordered items may be cancelled",
+    "RESPONSE_TIME": "{n} of {m} customer questions may be answered late",
+    "TRACK_AND_TRACE": "{n} of {m} parcels may lack a valid track & trace code",
+    "PHONE_AVAILABILITY": "{n} of {m} calls may go unanswered",
+    "CASE_ITEM_RATIO": "{m} items ordered may bring at most {n} customer questions",
+    "RETURNS": "{m} items ordered may bring at most {n} returns",
+}
+
+
+def format_chance(p: float | None) -> str:
+    if p is None:
+        return "–"
+    if 0 < p < 0.0005:
+        return "< 0.1 %"
+    return f"{p * 100:.1f} %"
+
+
+def outlook_context(rows: dict[str, dict]) -> dict[str, Any] | None:
+    """What it takes to stay within or get back to each norm, and the chance of a
+    strike next week (marts.seller_outlook); None when the page's week has none."""
+    if not rows:
+        return None
+    indicators = []
+    for code in WEEKLY_INDICATORS:
+        r = rows.get(code)
+        if r is None or code == "REVIEWS":
+            continue
+        volume, allowed = r["median_weekly_denominator"], r["allowed_failures_next_week"]
+        weeks = r["conforming_weeks_to_norm"]
+        if r["conforms_6w"]:
+            back = "meets the norm"
+        elif weeks is None:
+            back = "not within six weeks at the usual volume"
+        else:
+            back = "1 conforming week" if weeks == 1 else f"{weeks} conforming weeks in a row"
+        indicators.append(
+            {
+                "code": code,
+                "name": INDICATORS[code].name,
+                "kind": r["indicator_kind"],
+                "volume": volume,
+                "next_week": (
+                    "no events expected"
+                    if not volume or allowed is None
+                    else NEXT_WEEK[code].format(n=allowed, m=volume)
+                ),
+                "allowed": allowed,
+                "back": back,
+                "weeks_to_norm": weeks,
+                "breach_risk": format_chance(r["breach_risk_next_week"]),
+                "strike_risk": (
+                    format_chance(r["strike_risk_next_week"])
+                    if r["indicator_kind"] == "STRIKE"
+                    else "mail norm: no strike"
+                ),
+            }
+        )
+    any_row = next(iter(rows.values()))
+    return {
+        "indicators": indicators,
+        "strike_risk": format_chance(any_row["seller_strike_risk_next_week"]),
+        "until_temporary": any_row["strikes_until_temporary_closure"],
+        "until_definitive": any_row["strikes_until_definitive_closure"],
+        "clean_weeks_to_complete": any_row["clean_weeks_to_complete"],
+    }
+
+
+EVENT_LABELS = {
+    "ORDER_ITEM": "order item",
+    "CANCELLATION": "cancelled order item",
+    "CUSTOMER_QUESTION": "customer question",
+    "SHIPMENT_LINE": "shipment line",
+    "PHONE_CALL": "phone call",
+    "RETURN": "return",
+}
+
+
+def incidents_context(rows: list[dict]) -> list[dict]:
+    """Per indicator, its latest breach and the first incidents behind it (rows in
+    breach order: the newest week first, then by indicator)."""
+    out: list[dict] = []
+    for (indicator, week), events in groupby(rows, key=lambda r: (r["indicator"], r["week_start"])):
+        events = list(events)
+        b = events[0]
+        listed = [
+            {
+                "date": e["event_date"].isoformat(),
+                "what": EVENT_LABELS.get(e["event_type"], e["event_type"].lower()),
+                "id": e["event_id"],
+                # Named apart only when the event is not the order item itself.
+                "order_item": ""
+                if e["order_item_id"] in (None, e["event_id"])
+                else e["order_item_id"],
+                "reason": e["reason"],
+            }
+            for e in events
+            if e["event_id"] is not None
+        ]
+        out.append(
+            {
+                "code": indicator,
+                "name": INDICATORS[indicator].name,
+                "week": iso_week_key(week),
+                "week_start": week,
+                "kind": "strike" if b["is_strike"] else "breach",
+                "value": format_value(indicator, b["value"]),
+                "norm": format_norm(indicator, b["norm_condition"], b["norm_value"]),
+                "count": b["incident_count"],
+                "events": listed,
+                "more": b["incident_count"] - len(listed),
+            }
+        )
+    return out
 
 
 def trajectory_context(rows: list[dict], week: date) -> dict[str, Any]:
@@ -807,6 +993,8 @@ def platform_context(con: duckdb.DuckDBPyConnection, week: date) -> dict[str, An
         ],
         "histograms": _histograms(con, week),
         "at_risk": _closest_to_closure(con, week),
+        "likeliest": _likeliest_to_strike(con, week),
+        "outlook_week": _outlook_week(con),
     }
 
 
@@ -886,6 +1074,11 @@ def _histograms(con: duckdb.DuckDBPyConnection, week: date) -> list[dict]:
     return out
 
 
+def _outlook_week(con: duckdb.DuckDBPyConnection) -> str | None:
+    found = con.execute("select max(week_start) from marts.seller_outlook").fetchone()[0]
+    return iso_week_key(found) if found else None
+
+
 def _closest_to_closure(con: duckdb.DuckDBPyConnection, week: date) -> list[dict]:
     """Sellers with an open trajectory, the most strikes first (the fewest strikes
     left before a definitive closure), then the fewest clean weeks."""
@@ -914,6 +1107,45 @@ def _closest_to_closure(con: duckdb.DuckDBPyConnection, week: date) -> list[dict
         }
         for r in rows
     ]
+
+
+def _likeliest_to_strike(con: duckdb.DuckDBPyConnection, week: date) -> list[dict]:
+    """Sellers by their chance of a strike week next week (marts.seller_outlook, which
+    exists for the latest finalised week only), with the indicator most at risk;
+    closed shops left out."""
+    rows = _rows(
+        con,
+        """
+        with names as (
+            select seller_id, arg_max(display_name, week_start) as display_name
+            from marts.seller_notifications where week_start <= ? group by seller_id
+        ),
+        sellers as (
+            select seller_id,
+                   max(seller_strike_risk_next_week) as risk,
+                   arg_max(indicator, strike_risk_next_week) as indicator,
+                   max(strike_risk_next_week) as indicator_risk,
+                   any_value(trajectory_status) as trajectory_status,
+                   any_value(trajectory_strike_count) as trajectory_strike_count,
+                   any_value(strikes_until_definitive_closure) as until_closure
+            from marts.seller_outlook where week_start = ? group by seller_id
+        )
+        select s.*, n.display_name from sellers as s left join names as n using (seller_id)
+        where s.risk > 0 and s.trajectory_status <> 'CLOSED'
+        order by s.risk desc, s.until_closure nulls last, s.seller_id
+        limit ?
+        """,
+        [week, week, AT_RISK_LISTED],
+    )
+    for r in rows:
+        status = r["trajectory_status"]
+        count = r["trajectory_strike_count"] if status == "OPEN" else 0
+        r["href"] = seller_href(r["seller_id"])
+        r["chance"] = format_chance(r["risk"])
+        r["indicator_name"] = INDICATORS[r["indicator"]].name
+        r["indicator_chance"] = format_chance(r["indicator_risk"])
+        r["next_action"] = ACTION_LABELS[TRAJECTORY_STEPS[count]]
+    return rows
 
 
 def sellers_index_context(con: duckdb.DuckDBPyConnection, week: date) -> list[dict]:
@@ -1038,6 +1270,7 @@ def _environment() -> Environment:
     env.globals["action_labels"] = ACTION_LABELS
     env.globals["legend_marks"] = charts.legend_marks
     env.globals["legend_timeline"] = charts.legend_timeline
+    env.globals["incidents_listed"] = INCIDENTS_LISTED
     return env
 
 
@@ -1114,7 +1347,7 @@ def build_site(
         # Link only to pages that exist (a run for some sellers writes only theirs).
         existing = {p.name for p in (week_dir / "sellers").iterdir()}
         platform = platform_context(con, monday)
-        for r in platform["at_risk"]:
+        for r in platform["at_risk"] + platform["likeliest"]:
             r["has_page"] = seller_file_name(r["seller_id"]) in existing
         platform_page = week_dir / "index.html"
         _write(

@@ -144,9 +144,9 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def demo_site(operated_warehouse: OperatedWarehouse, tmp_path_factory: pytest.TempPathFactory):
-    """The pages of the operated warehouse's last generated week and of an earlier
-    week, written from its published copy (tests/pages_site.py)."""
+def demo_site(published_demo, tmp_path_factory: pytest.TempPathFactory):
+    """The pages of the published demo copy's last week and of an earlier week
+    (tests/pages_site.py)."""
     from pages_site import build_demo_site
 
-    return build_demo_site(operated_warehouse, tmp_path_factory.mktemp("pages"))
+    return build_demo_site(published_demo, tmp_path_factory.mktemp("pages"))

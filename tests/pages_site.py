@@ -1,8 +1,7 @@
-"""The performance pages of the session's operated warehouse (tests/conftest.py:
-generated sellers built by `servicenorms run`, whose pages asset wrote the latest
-week's pages beside the warehouse). The tests write the pages of the last
-generated week, then of an earlier one, from its published copy into a site of
-their own, as `servicenorms pages --week` would.
+"""The performance pages of the session's published demo copy (tests/conftest.py:
+40 generated sellers over 2026-W30..W39, built and published as of W39, so the
+outlook of the latest finalised week has data). The tests write the pages of the
+last week, then of an earlier one, as `servicenorms pages --week` would.
 """
 
 from __future__ import annotations
@@ -12,21 +11,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-from conftest import OPERATED_FIRST_WEEK, OPERATED_WEEKS, OperatedWarehouse
 
 from orchestration.pages import SiteResult, build_site
-from orchestration.weeks import parse_iso_week
 
-# The generator's last week: the last week with activity.
-LAST_WEEK: date = parse_iso_week(OPERATED_FIRST_WEEK) + timedelta(weeks=OPERATED_WEEKS - 1)
+# The published copy's last week (2026-W39): the latest finalised week, with activity.
+LAST_WEEK = date(2026, 9, 21)
 EARLIER_WEEK = LAST_WEEK - timedelta(weeks=4)
 
 
 @dataclass
 class DemoSite:
-    """A site of two weeks written from the operated warehouse's published copy."""
+    """A site of two weeks written from a published copy."""
 
-    operated: OperatedWarehouse
     published: Path
     site: Path
     latest: SiteResult
@@ -42,8 +38,8 @@ class DemoSite:
             con.close()
 
 
-def build_demo_site(operated: OperatedWarehouse, root: Path) -> DemoSite:
+def build_demo_site(published: Path, root: Path) -> DemoSite:
     site = root / "site"
-    latest = build_site(operated.published, site, LAST_WEEK)
-    earlier = build_site(operated.published, site, EARLIER_WEEK)
-    return DemoSite(operated, operated.published, site, latest, earlier)
+    latest = build_site(published, site, LAST_WEEK)
+    earlier = build_site(published, site, EARLIER_WEEK)
+    return DemoSite(published, site, latest, earlier)

@@ -1,9 +1,9 @@
 """The performance pages without a browser: what they show, where they go, how they are built.
 
-The site of the session's operated warehouse (the `demo_site` fixture: its run
-wrote the latest published week's pages; `build_site` the last generated week's
-and an earlier week's into a site of the tests' own) is written once; the
-browser test (tests/test_pages_browser.py) opens the same site.
+The site of the session's published demo copy (the `demo_site` fixture: the
+pages of its last week and of an earlier week) is written once; the browser
+test (tests/test_pages_browser.py) opens the same site. The weekly job's pages
+are those the session's operated warehouse run wrote.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
+import duckdb
 import pytest
 from pages_site import LAST_WEEK, DemoSite
 
@@ -224,18 +225,21 @@ def test_each_week_has_its_folder_and_the_site_index_lists_every_week_built(
 
 
 def test_the_weekly_job_writes_the_latest_published_week_and_prints_where(
-    demo_site: DemoSite,
+    operated_warehouse,
 ) -> None:
-    operated = demo_site.operated
-    latest = demo_site.rows("select max(week_start) as w from marts.platform_week_summary")[0]
-    folder = operated.warehouse.parent / "pages" / iso_week_key(latest["w"])
+    operated = operated_warehouse
+    con = duckdb.connect(str(operated.published), read_only=True)
+    try:
+        latest = con.execute("select max(week_start) from marts.platform_week_summary").fetchone()
+        spine = con.execute(
+            "select count(*) from marts.seller_trajectory_weeks where week_start = ?", [latest[0]]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    folder = operated.warehouse.parent / "pages" / iso_week_key(latest[0])
     printed = f"performance pages (open in a browser): {folder / 'index.html'}"
     assert printed in operated.output.splitlines()
     assert "performance_pages " in operated.output  # a step of the run
-    spine = demo_site.rows(
-        "select count(*) as n from marts.seller_trajectory_weeks where week_start = ?",
-        [latest["w"]],
-    )[0]["n"]
     assert len(list((folder / "sellers").iterdir())) == spine > 0
 
 
@@ -323,7 +327,35 @@ def test_sellers_are_read_in_batches_not_one_query_per_seller(
     build_site(demo_site.published, tmp_path / "chunked", demo_site.latest.week, sellers, 1)
     chunks = -(-len(sellers) // 50)
     per_chunk = sum(1 for sql in calls if "page_sellers" in sql) // chunks
-    assert per_chunk == 6 and len(calls) == few + per_chunk * (chunks - 1)
+    assert per_chunk == 8 and len(calls) == few + per_chunk * (chunks - 1)
+
+
+def test_a_breach_lists_its_first_incidents_and_counts_the_others(
+    demo_site: DemoSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page lists each indicator's latest breach: the one of those with most incidents.
+    (busiest,) = demo_site.rows(
+        """
+        select * from (
+            select seller_id, indicator, week_start, incident_count
+            from marts.seller_week_indicators
+            where is_breach and indicator <> 'REVIEWS' and week_start <= ?
+            qualify row_number() over (
+                partition by seller_id, indicator order by week_start desc
+            ) = 1
+        ) order by incident_count desc, seller_id, indicator limit 1
+        """,
+        [demo_site.latest.week],
+    )
+    assert busiest["incident_count"] > 2
+    monkeypatch.setattr(pages, "INCIDENTS_LISTED", 2)
+    build_site(
+        demo_site.published, tmp_path, demo_site.latest.week, [busiest["seller_id"]], workers=1
+    )
+    page = (tmp_path / LATEST / "sellers" / seller_file_name(busiest["seller_id"])).read_text()
+    more = busiest["incident_count"] - 2
+    assert f"and {more} more incident{'s' if more != 1 else ''} that week" in page
+    assert f"{busiest['incident_count']} incidents" in page
 
 
 def test_worker_processes_write_the_same_pages_as_one_process(
@@ -367,8 +399,6 @@ def test_a_run_writes_the_latest_week_and_the_week_it_re_ran(demo_site: DemoSite
 
 
 def test_a_copy_without_any_week_has_no_pages_to_write(tmp_path: Path) -> None:
-    import duckdb
-
     empty = tmp_path / "published.duckdb"
     con = duckdb.connect(str(empty))
     con.execute("create schema marts")

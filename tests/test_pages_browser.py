@@ -16,7 +16,7 @@ import pytest
 from browser import artifact_path
 from pages_site import LAST_WEEK, DemoSite
 
-from orchestration.pages import TREND_WEEKS, seller_href
+from orchestration.pages import INCIDENTS_LISTED, TREND_WEEKS, seller_href
 from orchestration.weeks import iso_week_key
 
 FINE = {"CASE_ITEM_RATIO", "RETURNS"}
@@ -28,6 +28,10 @@ def shown(indicator: str, value: float) -> str:
     if indicator in FINE:
         return f"{value * 100:.2f} %"
     return f"{value * 100:.1f} %"
+
+
+def chance(p: float) -> str:
+    return "< 0.1 %" if 0 < p < 0.0005 else f"{p * 100:.1f} %"
 
 
 class Visit:
@@ -173,6 +177,61 @@ def test_seller_page_shows_the_marts_numbers_and_draws_the_trend_charts(
         assert strike_cells.count() == sum(1 for r in weekly if r["is_strike"])
         assert "strike" in strike_cells.nth(0).inner_text().lower()
 
+        # Per indicator its latest breach of the window, and the first incidents behind it.
+        breaches = demo_site.rows(
+            "select indicator, max(week_start) as week_start from marts.seller_week_indicators "
+            "where seller_id = ? and is_breach and indicator <> 'REVIEWS' "
+            "and week_start between ? and ? group by indicator",
+            [seller, week - timedelta(weeks=TREND_WEEKS - 1), week],
+        )
+        assert breaches and visit.page.locator("table.incidents").count() == len(breaches)
+        for b in breaches:
+            table = f'table.incidents[data-indicator="{b["indicator"]}"]'
+            assert visit.page.locator(table).get_attribute("data-week") == (
+                b["week_start"].isoformat()
+            )
+            events = demo_site.rows(
+                "select event_id from marts.seller_week_incidents where seller_id = ? "
+                "and indicator = ? and week_start = ? order by event_date, event_id",
+                [seller, b["indicator"], b["week_start"]],
+            )
+            listed = visit.cell_texts(f"{table} tbody td:nth-child(2) .code")
+            assert listed == [e["event_id"] for e in events[:INCIDENTS_LISTED]]
+            more = len(events) - INCIDENTS_LISTED
+            footer = visit.page.locator(f"{table} tfoot")
+            assert footer.count() == (1 if more > 0 else 0)
+
+        # What it takes: the outlook of the latest finalised week, the page's week.
+        outlook = demo_site.rows(
+            "select * from marts.seller_outlook where seller_id = ? and week_start = ?",
+            [seller, week],
+        )
+        assert outlook
+        assert visit.page.locator("#strike-chance strong").inner_text() == chance(
+            outlook[0]["seller_strike_risk_next_week"]
+        )
+        for o in outlook:
+            if o["indicator"] == "REVIEWS":
+                continue
+            row = f'#outlook tr[data-indicator="{o["indicator"]}"]'
+            assert visit.page.locator(f"{row} .breach-risk").inner_text() == chance(
+                o["breach_risk_next_week"]
+            )
+            if o["median_weekly_denominator"]:
+                allowed = o["allowed_failures_next_week"]
+                volume = o["median_weekly_denominator"]
+                text = visit.page.locator(f"{row} .next-week").inner_text()
+                assert f"{allowed} of {volume} " in text or (
+                    f"{volume} items ordered may bring at most {allowed} " in text
+                ), text
+            weeks_back = o["conforming_weeks_to_norm"]
+            if not o["conforms_6w"] and weeks_back is not None:
+                assert (
+                    visit.page.locator(f"{row} .back")
+                    .inner_text()
+                    .startswith(f"{weeks_back} conforming week")
+                )
+
         # Where the seller stands, and the timeline's strikes.
         (now,) = demo_site.rows(
             "select trajectory_status, trajectory_strike_count from marts.seller_trajectory_weeks "
@@ -280,6 +339,28 @@ def test_platform_page_shows_the_platform_summary_and_draws_its_charts(
             assert visit.chart_box(f"{figure} svg.chart")["height"] > 50
             caption = visit.page.locator(f"{figure} figcaption .counts").inner_text()
             assert caption == f"{r['meets']} meet, {r['misses']} below"
+
+        # The sellers most likely to strike next week, from the outlook.
+        likeliest = demo_site.rows(
+            """
+            select seller_id, max(seller_strike_risk_next_week) as risk,
+                   any_value(strikes_until_definitive_closure) as until_closure
+            from marts.seller_outlook where week_start = ? group by seller_id
+            having max(seller_strike_risk_next_week) > 0
+               and any_value(trajectory_status) <> 'CLOSED'
+            order by risk desc, until_closure nulls last, seller_id limit 25
+            """,
+            [week],
+        )
+        assert likeliest
+        rows = visit.page.locator("#likeliest tbody tr")
+        assert rows.count() == len(likeliest)
+        assert [rows.nth(i).get_attribute("data-seller") for i in range(rows.count())] == [
+            r["seller_id"] for r in likeliest
+        ]
+        assert visit.cell_texts("#likeliest tbody td.chance") == [
+            chance(r["risk"]) for r in likeliest
+        ]
 
         # The sellers closest to closure link to their pages, which open cleanly.
         closest = demo_site.rows(
