@@ -114,11 +114,6 @@ def parquet_matches_published(published: Path) -> bool:
             "where database_name = 'copy' and schema_name = 'marts' order by 1"
         ).fetchall()
         for (table,) in tables:
-            (rows,) = con.execute(f'select count(*) from copy.marts."{table}"').fetchone()
-            if rows == 0:  # an empty table is published as no file (its columns: the manifest)
-                if list((root / table).glob("**/*.parquet")):
-                    return False
-                continue
             columns = ", ".join(
                 f'"{c}"'
                 for (c,) in con.execute(
