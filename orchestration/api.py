@@ -4,7 +4,7 @@
 the bol.com Retailer API v10 shape (orchestration/retailer_v10.py) for the seller
 named by the `X-Seller-Id` header, where bol.com identifies the seller by the
 caller's credentials. What that shape has no place for (the events behind the
-incident counts) is served under `/servicenorms/v1/insights/` in plain JSON
+incident counts, the outlook) is served under `/servicenorms/v1/insights/` in plain JSON
 (orchestration/insights.py). Every error is the API's `Problem` JSON with its
 status code, never a stack trace.
 
@@ -136,6 +136,17 @@ def create_app(
             return problem_response(request, problem, JSON_TYPE)
         return JSONResponse(body, media_type=JSON_TYPE)
 
+    def seller_outlook(request: Request) -> JSONResponse:
+        try:
+            _check_accept(request, JSON_TYPE)
+            name = insights.parse_outlook_indicator(request.query_params.get("name"))
+            with marts.connect() as con:
+                seller = v10.check_seller_is_known(con, request.headers.get(SELLER_HEADER))
+                body = insights.outlook(con, seller, name)
+        except RequestProblem as problem:
+            return problem_response(request, problem, JSON_TYPE)
+        return JSONResponse(body, media_type=JSON_TYPE)
+
     async def http_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "Error")
@@ -160,6 +171,7 @@ def create_app(
         routes=[
             Route(PERFORMANCE_PATH, performance_indicator, methods=["GET"]),
             Route(f"{INSIGHTS_PATH}/incidents", seller_incidents, methods=["GET"]),
+            Route(f"{INSIGHTS_PATH}/outlook", seller_outlook, methods=["GET"]),
         ],
         exception_handlers={HTTPException: http_problem, Exception: server_error},
     )

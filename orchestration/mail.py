@@ -3,8 +3,11 @@ with an SMTP host configured, sent, never twice for the same seller and week.
 
 What a mail says comes from the published marts: the week's rows of
 `seller_notifications` (indicator, value, norm, STRIKE or MAIL, the trajectory
-action) and the seller's `seller_trajectory_weeks` row (where the trajectory
-stands). Language by the seller's country (LANGUAGES): Dutch for NL; Dutch with
+action), the seller's `seller_trajectory_weeks` row (where the trajectory
+stands) and, for the latest finalised week, `seller_outlook` (what it takes:
+how many of next week's events may fail, how many good weeks bring the
+six-week score back to the norm, strikes left before closure, the chance of a
+strike next week). Language by the seller's country (LANGUAGES): Dutch for NL; Dutch with
 English below it for BE, whose sellers write Dutch, French or German and whom
 the warehouse cannot tell apart (English is the marketplace's second language
 for sellers); English for any other country.
@@ -181,6 +184,19 @@ TEXT = {
         "trajectory_open": "Uw verbetertraject telt {count} strike(s). Na 24 weken zonder strike "
         "is het traject afgerond; u heeft er nu {clean}.",
         "trajectory_closed": "Uw winkel is definitief gesloten.",
+        "takes": "Wat ervoor nodig is: van uw gebruikelijke {volume} {events} per week mogen er "
+        "volgende week hoogstens {allowed} {failing}.",
+        "back": "Uw zesweekse score ({value}) haalt de norm weer na {weeks} goede {weeks_word} "
+        "op rij.",
+        "meets": "Uw zesweekse score ({value}) voldoet aan de norm.",
+        "week": "week",
+        "weeks": "weken",
+        "what_it_takes": "Wat ervoor nodig is",
+        "trajectory_count": "Uw verbetertraject telt {count} strike(s).",
+        "until_temporary": "Nog {n} strike(s) tot tijdelijke sluiting van uw winkel.",
+        "until_definitive": "Nog {n} strike(s) tot definitieve sluiting.",
+        "to_complete": "Na nog {n} weken zonder strike is het traject afgerond.",
+        "risk": "Kans op een strike volgende week, naar uw laatste zes weken: {p}.",
         "closing": "Met vriendelijke groet,\nPartnerservice",
     },
     "en": {
@@ -201,7 +217,44 @@ TEXT = {
         "trajectory_open": "Your improvement trajectory counts {count} strike(s). After 24 weeks "
         "without a strike it is completed; you now have {clean}.",
         "trajectory_closed": "Your shop is closed for good.",
+        "takes": "What it takes: of your usual {volume} {events} a week, at most {allowed} may "
+        "{failing} next week.",
+        "back": "Your six-week score ({value}) is back at the norm after {weeks} conforming "
+        "{weeks_word} in a row.",
+        "meets": "Your six-week score ({value}) meets the norm.",
+        "week": "week",
+        "weeks": "weeks",
+        "what_it_takes": "What it takes",
+        "trajectory_count": "Your improvement trajectory counts {count} strike(s).",
+        "until_temporary": "{n} more strike(s) until the temporary closure of your shop.",
+        "until_definitive": "{n} more strike(s) until the definitive closure.",
+        "to_complete": "{n} more weeks without a strike complete the trajectory.",
+        "risk": "Chance of a strike next week, from your last six weeks: {p}.",
         "closing": "Kind regards,\nPartner service",
+    },
+}
+
+# What a week's events are, and what failing means, for "what it takes".
+EVENTS = {
+    "nl": {
+        "FULFILMENT": ("artikelen", "te laat geleverd worden"),
+        "HANDOVER": ("artikelen", "te laat overgedragen worden"),
+        "CANCELLATIONS": ("bestelde artikelen", "geannuleerd worden"),
+        "RESPONSE_TIME": ("klantvragen", "te laat beantwoord worden"),
+        "TRACK_AND_TRACE": ("pakketten", "zonder geldige track & trace verstuurd worden"),
+        "PHONE_AVAILABILITY": ("telefoontjes", "onbeantwoord blijven"),
+        "CASE_ITEM_RATIO": ("bestelde artikelen", "tot een klantvraag leiden"),
+        "RETURNS": ("bestelde artikelen", "geretourneerd worden"),
+    },
+    "en": {
+        "FULFILMENT": ("items", "be delivered late"),
+        "HANDOVER": ("items", "be handed over late"),
+        "CANCELLATIONS": ("items ordered", "be cancelled"),
+        "RESPONSE_TIME": ("customer questions", "be answered late"),
+        "TRACK_AND_TRACE": ("parcels", "go without a valid track & trace code"),
+        "PHONE_AVAILABILITY": ("calls", "go unanswered"),
+        "CASE_ITEM_RATIO": ("items ordered", "lead to a customer question"),
+        "RETURNS": ("items ordered", "be returned"),
     },
 }
 
@@ -232,6 +285,26 @@ class Notification:
 
 
 @dataclass(frozen=True)
+class Outlook:
+    """What it takes, for one indicator (marts.seller_outlook of the mail's week)."""
+
+    value_6w: float
+    median_weekly_denominator: int | None
+    allowed_failures_next_week: int | None
+    conforming_weeks_to_norm: int | None
+
+
+@dataclass(frozen=True)
+class TrajectoryOutlook:
+    """How far the trajectory is from closure or completion (marts.seller_outlook)."""
+
+    strikes_until_temporary_closure: int | None
+    strikes_until_definitive_closure: int | None
+    clean_weeks_to_complete: int | None
+    strike_risk_next_week: float | None
+
+
+@dataclass(frozen=True)
 class SellerWeek:
     """Everything one mail says."""
 
@@ -243,6 +316,9 @@ class SellerWeek:
     trajectory_status: str | None = None
     trajectory_strike_count: int | None = None
     consecutive_clean_weeks: int | None = None
+    # Present when the mail's week is the outlook's (the latest finalised week).
+    outlook: dict[str, Outlook] = field(default_factory=dict)
+    trajectory_outlook: TrajectoryOutlook | None = None
 
     @property
     def shop(self) -> str:
@@ -297,6 +373,38 @@ def _week_facts(mail: SellerWeek, language: str) -> dict[str, str]:
     }
 
 
+def what_it_takes(mail: SellerWeek, n: Notification, language: str) -> list[str]:
+    """Next week's allowed failures and the weeks back to the norm, from the outlook."""
+    outlook = mail.outlook.get(n.indicator)
+    if outlook is None:
+        return []
+    text, lines = TEXT[language], []
+    events = EVENTS[language].get(n.indicator)
+    if events and outlook.allowed_failures_next_week is not None:
+        lines.append(
+            text["takes"].format(
+                volume=outlook.median_weekly_denominator,
+                events=events[0],
+                allowed=outlook.allowed_failures_next_week,
+                failing=events[1],
+            )
+        )
+    value = format_value(n.indicator, outlook.value_6w, language)
+    weeks = outlook.conforming_weeks_to_norm
+    if weeks == 0:
+        lines.append(text["meets"].format(value=value))
+    elif weeks is not None:
+        word = text["week"] if weeks == 1 else text["weeks"]
+        lines.append(text["back"].format(value=value, weeks=weeks, weeks_word=word))
+    return lines
+
+
+def _percent(p: float, language: str) -> str:
+    if p < 0.005:
+        return "< 1 %" if language == "nl" else "< 1%"
+    return f"{100 * p:.0f} %" if language == "nl" else f"{100 * p:.0f}%"
+
+
 def _trajectory_lines(mail: SellerWeek, language: str) -> list[str]:
     text = TEXT[language]
     lines = []
@@ -309,14 +417,27 @@ def _trajectory_lines(mail: SellerWeek, language: str) -> list[str]:
                 )
             )
             break
+    outlook = mail.trajectory_outlook
     if mail.trajectory_status == "CLOSED":
         lines.append(text["trajectory_closed"])
-    elif mail.trajectory_status == "OPEN":
+    elif mail.trajectory_status == "OPEN" and outlook is None:
         lines.append(
             text["trajectory_open"].format(
                 count=mail.trajectory_strike_count, clean=mail.consecutive_clean_weeks
             )
         )
+    elif mail.trajectory_status == "OPEN":
+        if not lines:  # a strike's line already gave the count
+            lines.append(text["trajectory_count"].format(count=mail.trajectory_strike_count))
+        for key, n in (
+            ("until_temporary", outlook.strikes_until_temporary_closure),
+            ("until_definitive", outlook.strikes_until_definitive_closure),
+            ("to_complete", outlook.clean_weeks_to_complete),
+        ):
+            if n is not None:
+                lines.append(text[key].format(n=n))
+    if outlook is not None and outlook.strike_risk_next_week and mail.trajectory_status != "CLOSED":
+        lines.append(text["risk"].format(p=_percent(outlook.strike_risk_next_week, language)))
     return lines
 
 
@@ -337,6 +458,7 @@ def plain_text(mail: SellerWeek) -> str:
                 f"{marker} {name}: {format_value(n.indicator, n.value, language)} "
                 f"({text['norm'].lower()} {format_norm(n, language)}; {_status(n, language)})"
             )
+            lines += [f"  {line}" for line in what_it_takes(mail, n, language)]
         trajectory = _trajectory_lines(mail, language)
         if trajectory:
             lines += ["", *trajectory]
@@ -351,12 +473,14 @@ def html_text(mail: SellerWeek) -> str:
     for language in mail.languages:
         text, facts = TEXT[language], _week_facts(mail, language)
         rows = "".join(
-            "<tr{style}><td>{name}</td><td>{value}</td><td>{norm}</td><td>{status}</td></tr>".format(
+            "<tr{style}><td>{name}</td><td>{value}</td><td>{norm}</td><td>{status}</td>"
+            "<td>{takes}</td></tr>".format(
                 style=' style="color:#b00020"' if n.notification_type == "STRIKE" else "",
                 name=e(INDICATOR_NAMES[language].get(n.indicator, n.indicator)),
                 value=e(format_value(n.indicator, n.value, language)),
                 norm=e(format_norm(n, language)),
                 status=e(_status(n, language)),
+                takes="<br>".join(e(line) for line in what_it_takes(mail, n, language)),
             )
             for n in mail.notifications
         )
@@ -368,7 +492,8 @@ def html_text(mail: SellerWeek) -> str:
             f"<p>{e(text['intro'].format(**facts))}</p>"
             '<table border="1" cellpadding="4" cellspacing="0">'
             f"<tr><th>{e(text['indicator'])}</th><th>{e(text['value'])}</th>"
-            f"<th>{e(text['norm'])}</th><th>{e(text['status'])}</th></tr>"
+            f"<th>{e(text['norm'])}</th><th>{e(text['status'])}</th>"
+            f"<th>{e(text['what_it_takes'])}</th></tr>"
             f"{rows}</table>{trajectory}<p>{closing}</p></section>"
         )
     return (
@@ -426,6 +551,7 @@ def read_week(published: Path, week_start: date) -> list[SellerWeek]:
         ).fetchall()
     finally:
         con.close()
+    outlook, trajectory = _read_outlook(published, week_start)
     mails = []
     for seller, group in groupby(rows, key=lambda row: row[0]):
         group = list(group)
@@ -440,9 +566,40 @@ def read_week(published: Path, week_start: date) -> list[SellerWeek]:
                 trajectory_status=first[11],
                 trajectory_strike_count=first[12],
                 consecutive_clean_weeks=first[13],
+                outlook=outlook.get(seller, {}),
+                trajectory_outlook=trajectory.get(seller),
             )
         )
     return mails
+
+
+def _read_outlook(
+    published: Path, week_start: date
+) -> tuple[dict[str, dict[str, Outlook]], dict[str, TrajectoryOutlook]]:
+    """marts.seller_outlook when it is as of the mail's week (it holds only the
+    latest finalised week): per seller, per indicator and for the trajectory."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            """
+            select seller_id, indicator, value_6w, median_weekly_denominator,
+                   allowed_failures_next_week, conforming_weeks_to_norm,
+                   strikes_until_temporary_closure, strikes_until_definitive_closure,
+                   clean_weeks_to_complete, seller_strike_risk_next_week
+            from marts.seller_outlook
+            where week_start = ?
+            order by seller_id, indicator
+            """,
+            [week_start],
+        ).fetchall()
+    finally:
+        con.close()
+    per_indicator: dict[str, dict[str, Outlook]] = {}
+    trajectory: dict[str, TrajectoryOutlook] = {}
+    for seller, indicator, *figures in rows:
+        per_indicator.setdefault(seller, {})[indicator] = Outlook(*figures[:4])
+        trajectory[seller] = TrajectoryOutlook(*figures[4:])
+    return per_indicator, trajectory
 
 
 def last_published_week(published: Path) -> date | None:

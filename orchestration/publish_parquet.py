@@ -5,7 +5,8 @@ Layout, beside `published/servicenorms_marts.duckdb`:
     published/parquet -> parquet-versions/<version>          (a symbolic link)
     published/parquet-versions/<version>/_manifest.json     tables, columns, files, rows
     published/parquet-versions/<version>/<table>/week_start=2026-03-02/part-0.parquet
-    published/parquet-versions/<version>/<table>/part-0.parquet   (a table without weeks)
+    published/parquet-versions/<version>/<table>/part-0.parquet   (a table without weeks,
+                                                                   or without rows)
 
 A table with a `week_start` column is partitioned by week (Hive style: the
 column lives in the folder name, as Spark, DuckDB and pyarrow expect); any
@@ -60,8 +61,8 @@ class ParquetTable:
     kept: int  # files taken unchanged from the previous version
 
     def describe(self) -> str:
-        if self.files == 0:
-            return "no rows"
+        if self.rows == 0:
+            return "no rows (one empty file)"
         if self.written == 0:
             return f"{self.files} file(s) unchanged"
         return f"{self.written} of {self.files} file(s) written"
@@ -94,6 +95,11 @@ def _file_name(table: str, week: object | None) -> str:
     return f"{table}/{PARTITION_COLUMN}={week}/part-0.parquet"
 
 
+def _fingerprint(columns: list[tuple[str, str]], rows: int, digest: str) -> str:
+    key = "|".join([str(LAYOUT_VERSION), duckdb.__version__, repr(columns), str(rows), digest])
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def build_manifest(con: duckdb.DuckDBPyConnection) -> dict:
     """Every table of `src.marts`: its columns and its files with rows and fingerprint.
 
@@ -113,12 +119,17 @@ def build_manifest(con: duckdb.DuckDBPyConnection) -> dict:
         for week, rows, digest in parts:
             if rows == 0:
                 continue
-            key = "|".join(
-                [str(LAYOUT_VERSION), duckdb.__version__, repr(columns), str(rows), digest]
-            )
             files[_file_name(table, week)] = {
                 "rows": rows,
-                "fingerprint": hashlib.sha256(key.encode()).hexdigest(),
+                "fingerprint": _fingerprint(columns, rows, digest),
+            }
+        if not files:
+            # An empty table is one file of no rows with every column: a reader's
+            # glob finds it and learns the columns (a week-partitioned table has no
+            # week to name a folder after).
+            files[_file_name(table, None)] = {
+                "rows": 0,
+                "fingerprint": _fingerprint(columns, 0, "empty"),
             }
         manifest["tables"][table] = {
             "columns": [list(c) for c in columns],
@@ -228,7 +239,7 @@ def publish_parquet(published: Path, root: Path | None = None) -> dict[str, Parq
                         kept += 1
                         continue
                     week = None
-                    if entry["partition_by"]:
+                    if meta["rows"] and entry["partition_by"]:
                         week = file_name.split("/")[1].split("=", 1)[1]
                     _write_file(con, table, columns, week, target)
                     written += 1

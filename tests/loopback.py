@@ -81,7 +81,8 @@ class SmtpSink:
 @contextmanager
 def smtp_server(sink: SmtpSink) -> Iterator[int]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1, on a port the system picks,
-    until the block ends; yields the port."""
+    until the block ends; yields the port. Its event loop lives in its own
+    thread: the test's thread may already run one (Playwright's sync API does)."""
     import asyncio
 
     from aiosmtpd.smtp import SMTP
@@ -89,15 +90,30 @@ def smtp_server(sink: SmtpSink) -> Iterator[int]:
     sock = socket.create_server(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(sink, hostname="test.invalid", loop=loop), sock=sock)
-    )
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    ready = threading.Event()
+    servers = []
+
+    def serve_forever() -> None:
+        asyncio.set_event_loop(loop)
+        servers.append(
+            loop.run_until_complete(
+                loop.create_server(
+                    lambda: SMTP(sink, hostname="test.invalid", loop=loop), sock=sock
+                )
+            )
+        )
+        ready.set()
+        loop.run_forever()
+        servers[0].close()
+        loop.run_until_complete(servers[0].wait_closed())
+        loop.close()
+
+    thread = threading.Thread(target=serve_forever, daemon=True)
     thread.start()
+    if not ready.wait(timeout=20):
+        raise RuntimeError("the test SMTP server did not start")
     try:
         yield port
     finally:
-        loop.call_soon_threadsafe(server.close)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=20)
-        loop.close()

@@ -325,3 +325,60 @@ def test_bad_input_on_the_insight_path_is_a_problem_too(
     reply = request(api, f"{INCIDENTS}?{query}", {k: v for k, v in sent.items() if v})
     assert reply.status == status, reply.text
     jsonschema.validate(reply.json(), problem_schema)
+
+
+OUTLOOK = "/servicenorms/v1/insights/outlook"
+
+
+def test_the_outlook_says_what_it_takes_as_of_the_latest_finalised_week(
+    api: str, published_demo: Path
+) -> None:
+    seller = marts(
+        published_demo,
+        "select min(seller_id) from marts.seller_outlook "
+        "where allowed_failures_next_week is not null and trajectory_status = 'OPEN'",
+    )[0][0]
+    expected = marts(
+        published_demo,
+        "select indicator, allowed_failures_next_week, conforming_weeks_to_norm, "
+        "strike_risk_next_week, strikes_until_temporary_closure, clean_weeks_to_complete "
+        "from marts.seller_outlook where seller_id = ? order by indicator",
+        [seller],
+    )
+    headers = {"Accept": "application/json", "X-Seller-Id": seller}
+    reply = request(api, OUTLOOK, headers)
+    assert reply.status == 200, reply.text
+    body = reply.json()
+    assert body["period"] == {"week": "39", "year": "2026"}
+    assert [
+        (
+            i["name"],
+            i["allowedFailuresNextWeek"],
+            i["conformingWeeksToNorm"],
+            i["strikeRiskNextWeek"],
+            body["trajectory"]["strikesUntilTemporaryClosure"],
+            body["trajectory"]["cleanWeeksToComplete"],
+        )
+        for i in body["indicators"]
+    ] == expected
+    assert body["trajectory"]["status"] == "OPEN"
+    one = request(api, f"{OUTLOOK}?name={expected[0][0]}", headers).json()
+    assert [i["name"] for i in one["indicators"]] == [expected[0][0]]
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "status"),
+    [
+        ("?name=NPS", {}, 400),
+        ("", {"X-Seller-Id": "NOBODY"}, 404),
+        ("", {"X-Seller-Id": None}, 400),
+    ],
+)
+def test_bad_input_on_the_outlook_is_a_problem(
+    api: str, published_demo: Path, problem_schema: dict, query: str, headers: dict, status: int
+) -> None:
+    seller = marts(published_demo, "select min(seller_id) from marts.seller_outlook")[0][0]
+    sent = {"Accept": "application/json", "X-Seller-Id": seller, **headers}
+    reply = request(api, f"{OUTLOOK}{query}", {k: v for k, v in sent.items() if v})
+    assert reply.status == status, reply.text
+    jsonschema.validate(reply.json(), problem_schema)

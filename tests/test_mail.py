@@ -15,10 +15,13 @@ from dagster import materialize
 from loopback import SmtpSink, smtp_server
 
 from orchestration.mail import (
+    EVENTS,
     LEDGER,
     MailSettings,
     Notification,
+    Outlook,
     SellerWeek,
+    TrajectoryOutlook,
     deliver,
     render,
     weeks_to_mail,
@@ -259,3 +262,58 @@ def test_the_mail_asset_mails_the_runs_last_published_week(
     (materialization,) = result.asset_materializations_for_node("wednesday_mail")
     assert materialization.metadata["weeks"].value == "2026-W39"
     assert materialization.metadata["written"].value == len(notified_sellers(published_demo, WEEK))
+
+
+def test_what_it_takes_is_told_from_the_outlook_in_both_languages(tmp_path: Path) -> None:
+    mail = SellerWeek(
+        "S1",
+        "Boekenhoek",
+        "BE",
+        date(2026, 3, 2),
+        (STRIKE, REVIEWS),
+        "OPEN",
+        2,
+        0,
+        {"FULFILMENT": Outlook(0.9, 40, 2, 3), "REVIEWS": Outlook(7.4, None, None, None)},
+        TrajectoryOutlook(3, 5, 24, 0.14),
+    )
+    _, text, html = parts(render(mail, settings(tmp_path)).as_bytes())
+    for part in (text, html):
+        assert (
+            "van uw gebruikelijke 40 artikelen per week mogen er volgende week hoogstens 2 "
+            "te laat geleverd worden" in part
+        )
+        assert "of your usual 40 items a week, at most 2 may be delivered late next week" in part
+        assert "haalt de norm weer na 3 goede weken op rij" in part
+        assert "back at the norm after 3 conforming weeks in a row" in part
+        assert "Nog 3 strike(s) tot tijdelijke sluiting" in part
+        assert "24 more weeks without a strike complete the trajectory" in part
+        assert "Chance of a strike next week, from your last six weeks: 14%" in part
+
+
+def test_the_weeks_mails_say_what_it_takes_from_the_published_outlook(
+    published_demo: Path, tmp_path: Path
+) -> None:
+    con = duckdb.connect(str(published_demo), read_only=True)
+    try:
+        seller, indicator, volume, allowed = con.execute(
+            """
+            select n.seller_id, n.indicator, o.median_weekly_denominator,
+                   o.allowed_failures_next_week
+            from marts.seller_notifications as n
+            join marts.seller_outlook as o using (seller_id, week_start, indicator)
+            where n.week_start = ? and o.allowed_failures_next_week is not null
+            order by all limit 1
+            """,
+            [WEEK],
+        ).fetchone()
+    finally:
+        con.close()
+    deliver(published_demo, [WEEK], settings(tmp_path))
+    _, text, _ = parts((tmp_path / "outbox" / "2026-W39" / f"{seller}.eml").read_bytes())
+    events, failing = EVENTS["nl"][indicator]
+    # Every demo seller is NL or BE: the Dutch text is always there.
+    assert (
+        f"van uw gebruikelijke {volume} {events} per week mogen er volgende week "
+        f"hoogstens {allowed} {failing}" in text
+    )

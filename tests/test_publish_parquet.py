@@ -41,9 +41,10 @@ def make_published(path: Path, weekly=WEEKLY_ROWS, monthly=MONTHLY_ROWS) -> Path
             "iso_week integer, seller_id varchar, indicator varchar, value double, "
             "is_strike boolean)"
         )
-        con.executemany(
-            "insert into marts.seller_week_indicators values (?, ?, ?, ?, ?, ?, ?)", weekly
-        )
+        if weekly:
+            con.executemany(
+                "insert into marts.seller_week_indicators values (?, ?, ?, ?, ?, ?, ?)", weekly
+            )
         con.execute(
             "create table marts.seller_monthly_nps "
             "(seller_id varchar, month_start date, nps double)"
@@ -219,3 +220,31 @@ def test_a_folder_where_the_link_belongs_is_a_clear_error(tmp_path: Path) -> Non
     (tmp_path / "parquet").mkdir()
     with pytest.raises(ParquetPublishError, match="expected a link"):
         publish_parquet(published)
+
+
+def test_an_empty_mart_is_one_empty_file_with_every_column(tmp_path: Path) -> None:
+    published = make_published(tmp_path / "servicenorms_marts.duckdb", weekly=[])
+    tables = publish_parquet(published)
+    root = parquet_root(published)
+    assert [p.name for p in (root / "seller_week_indicators").iterdir()] == ["part-0.parquet"]
+    assert tables["seller_week_indicators"].rows == 0
+    con = duckdb.connect()
+    columns = con.execute(
+        f"describe select * from read_parquet('{root}/seller_week_indicators/**/*.parquet', "
+        "hive_partitioning = true)"
+    ).fetchall()
+    rows = con.execute(
+        f"select count(*) from read_parquet('{root}/seller_week_indicators/**/*.parquet', "
+        "hive_partitioning = true)"
+    ).fetchone()[0]
+    con.close()
+    assert [(c[0], c[1]) for c in columns] == [
+        ("week_start", "DATE"),
+        ("iso_year", "INTEGER"),
+        ("iso_week", "INTEGER"),
+        ("seller_id", "VARCHAR"),
+        ("indicator", "VARCHAR"),
+        ("value", "DOUBLE"),
+        ("is_strike", "BOOLEAN"),
+    ]
+    assert rows == 0
