@@ -10,7 +10,14 @@ from orchestration.cli import main
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["generate", "--help"], ["land", "--help"], ["run", "--help"]]
+    "argv",
+    [
+        ["--help"],
+        ["generate", "--help"],
+        ["land", "--help"],
+        ["run", "--help"],
+        ["pages", "--help"],
+    ],
 )
 def test_help_exits_zero(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
