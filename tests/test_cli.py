@@ -16,6 +16,7 @@ from orchestration.cli import main
         ["generate", "--help"],
         ["land", "--help"],
         ["run", "--help"],
+        ["progress", "--help"],
         ["pages", "--help"],
     ],
 )
@@ -49,6 +50,18 @@ def test_run_with_a_bad_week_fails_with_one_line(
     code = main(["run", "--landing", str(tmp_path), "--week", "2026-W60"])
     err = capsys.readouterr().err.strip()
     assert code != 0 and "2026 has no ISO week 60" in err and len(err.splitlines()) == 1
+
+
+def test_progress_without_a_landing_directory_or_an_offset_fails_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["progress", "--landing", str(tmp_path / "nope"),
+                 "--warehouse", str(tmp_path / "w.duckdb")])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and len(err.splitlines()) == 1 and "does not exist" in err
+    code = main(["progress", "--landing", str(tmp_path), "--as-of", "2026-03-13T12:00"])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and len(err.splitlines()) == 1 and "needs a UTC offset" in err
 
 
 def test_land_reports_each_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
