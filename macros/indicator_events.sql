@@ -359,3 +359,39 @@ return_events as (
 {% macro no_moment() -%}
     cast(null as {{ type_timestamptz() }})
 {%- endmacro %}
+
+
+{#- Numerator and denominator per seller, week and indicator of these events
+    (all weekly indicators but REVIEWS), after EXCLUDE_EVENTS circumstances:
+    the weekly counts (`weeks` none: the run's window) and those of the week in
+    progress (macros/provisional.sql). Arguments as indicator_event_ctes. -#}
+{% macro seller_week_indicator_counts(weeks=none, as_of=none, prune=none) -%}
+with {{ indicator_event_ctes(weeks=weeks, as_of=as_of, prune=prune) }},
+
+counted as (
+    {% for indicator, events, link, _incidents in indicator_event_sets() %}
+    select
+        seller_id,
+        week_start,
+        '{{ indicator }}' as indicator,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from ({{ without_excluded_events(events, indicator, link) }}) as kept_{{ loop.index }}
+    group by seller_id, week_start
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        seller_id,
+        week_start,
+        indicator,
+        cast(sum(numerator) as {{ dbt.type_bigint() }}) as numerator,
+        cast(sum(denominator) as {{ dbt.type_bigint() }}) as denominator
+    from counted
+    group by seller_id, week_start, indicator
+)
+
+select * from final
+{%- endmacro %}

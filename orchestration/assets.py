@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -224,11 +224,14 @@ def weekly_dbt_parameters(
     full_refresh: bool,
     watermarks: Mapping[str, int] | None = None,
     last_finalised: date | None = None,
+    as_of: datetime | None = None,
 ) -> dict[str, str]:
     """The run parameters of a weekly step (macros/run_parameters.sql).
 
     The platform's measured weeks end after `last_finalised`, the last week
-    finalised as of the run, whatever weeks the run rebuilds. A full refresh
+    finalised as of the run, whatever weeks the run rebuilds; the weeks after
+    it are measured as the week in progress as of `as_of` (macros/provisional.sql),
+    also by a full refresh. A full refresh
     recreates the week-window models, so it must cover every week, whatever the
     run's partitions: no window (the defaults cover every week), and its tests
     read every row. Otherwise the week window, and the watermarks of the keyed
@@ -236,6 +239,8 @@ def weekly_dbt_parameters(
     rows above them (orchestration.tested_rows).
     """
     measured = measured_weeks_vars(last_finalised) if last_finalised is not None else {}
+    if as_of is not None:
+        measured["as_of"] = as_of.isoformat()
     if full_refresh:
         return measured
     parameters = {name: str(value) for name, value in {**dbt_vars, **measured}.items()}
@@ -317,9 +322,9 @@ def build_dbt_assets(
         watermarks = (
             None if config.full_refresh else keyed_model_watermarks(warehouse.warehouse, manifest)
         )
-        last_finalised = last_finalised_week(run_as_of(context.run.tags))
+        as_of = run_as_of(context.run.tags)
         parameters = weekly_dbt_parameters(
-            dbt_vars, config.full_refresh, watermarks, last_finalised
+            dbt_vars, config.full_refresh, watermarks, last_finalised_week(as_of), as_of
         )
         # No keyed model built yet: the first build of the warehouse.
         first_build = watermarks == {}
@@ -334,12 +339,14 @@ def build_dbt_assets(
             ["fct_seller_week_indicator_counts", "fct_seller_week_reviews"],
         )
         circumstances = circumstances_in_window(warehouse.warehouse, first, last)
+        # A run of a subset (the week in progress) builds no weekly facts.
         extra = {
             _output_name(context, name): {
                 "row_count": MetadataValue.int(count),
                 "circumstances_applied": MetadataValue.md(circumstances_markdown(circumstances)),
             }
             for name, count in facts.items()
+            if AssetKey(name) in context.selected_asset_keys
         }
         yield from _stream_with_metadata(events, extra)
 
@@ -371,10 +378,11 @@ def build_dbt_assets(
         extra: dict[str, dict[str, Any]] = {
             _output_name(context, ["marts", name]): {"row_count": MetadataValue.int(count)}
             for name, count in counts.items()
+            if AssetKey(["marts", name]) in context.selected_asset_keys
         }
-        summary_output = _output_name(context, ["marts", "platform_week_summary"])
-        if summary_output in extra:
-            extra[summary_output].update(
+        summary = AssetKey(["marts", "platform_week_summary"])
+        if summary in context.selected_asset_keys:
+            extra[_output_name(context, summary.path)].update(
                 week_outcome_metadata(warehouse.warehouse, _last_week_of_run(context))
             )
         yield from _stream_with_metadata(events, extra)

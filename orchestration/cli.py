@@ -1,4 +1,4 @@
-"""`servicenorms` command line: generate, land, run, pages, ui, api, export, import."""
+"""`servicenorms` command line: generate, land, run, progress, pages, ui, api, export, import."""
 
 from __future__ import annotations
 
@@ -354,6 +354,48 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_progress(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.dbt_runner import DbtError
+    from orchestration.landing import LandingError
+    from orchestration.pipeline import PipelineError, measure_week_in_progress
+    from orchestration.progress import reporting, stderr_reporter
+
+    _announce_new_warehouse(Path(args.warehouse))
+    try:
+        with reporting(stderr_reporter()):
+            result = measure_week_in_progress(
+                Path(args.landing), Path(args.warehouse), now=args.as_of, debug=args.debug
+            )
+    except PipelineError as exc:
+        if exc.landing is not None:
+            _print_landing(exc.landing, args.verbose)
+        raise CliError(str(exc)) from None
+    except (LandingError, DbtError) as exc:
+        raise CliError(str(exc)) from None
+    _print_landing(result.landing, args.verbose)
+    con = duckdb.connect(str(result.published), read_only=True)
+    try:
+        rows = con.execute(
+            "select week_start, any_value(as_of), count(distinct seller_id), "
+            "count(*) filter (where is_breach), count(distinct seller_id) filter (where is_strike) "
+            "from marts.seller_week_provisional group by week_start order by week_start"
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        print("the week in progress has no measured events yet")
+    for week, as_of, sellers, breaches, would_strike in rows:
+        print(
+            f"{iso_week_key(week)} (provisional, as of {as_of:%Y-%m-%d %H:%M %Z}): "
+            f"{sellers} sellers measured, {breaches} breaches so far, "
+            f"{would_strike} sellers would strike as it stands"
+        )
+    print(f"published: {result.published} (marts.seller_week_provisional)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     debug_help = "on failure, show the Python traceback and Dagster's log of the run"
     verbose_help = (
@@ -432,6 +474,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--verbose", action="store_true", help=verbose_help)
     r.set_defaults(func=cmd_run)
+
+    pr = sub.add_parser(
+        "progress",
+        help="land new files and measure the week in progress (finalised weeks stay as they are)",
+    )
+    pr.add_argument("--landing", required=True, type=existing_folder, help="landing directory")
+    pr.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB warehouse file")
+    pr.add_argument(
+        "--as-of",
+        type=instant_argument,
+        help="measure as of this instant instead of now (ISO-8601 with offset)",
+    )
+    pr.add_argument("--verbose", action="store_true", help=verbose_help)
+    pr.set_defaults(func=cmd_progress)
 
     p = sub.add_parser(
         "pages",

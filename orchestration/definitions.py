@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from orchestration.assets import (
+    PUBLISHED_MARTS,
     build_dbt_assets,
     build_pages_asset,
     build_publish_asset,
@@ -33,10 +34,12 @@ from orchestration.resources import (
     dbt_project,
     ensure_manifest,
 )
-from orchestration.schedules import build_weekly_schedule
+from orchestration.schedules import build_provisional_schedule, build_weekly_schedule
 from orchestration.sensors import build_circumstances_sensor
 
 WEEKLY_JOB = "servicenorms_weekly_job"
+PROVISIONAL_JOB = "servicenorms_week_in_progress_job"
+PROVISIONAL_MART = AssetKey(["marts", "seller_week_provisional"])
 
 
 def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitions:
@@ -62,12 +65,26 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
             "publish the read-only copy, write the week's mails and the performance pages."
         ),
     )
+    # The week in progress alone: what it is computed from (landing, the models
+    # incremental by key, no weekly facts), then the copy.
+    provisional_job = define_asset_job(
+        PROVISIONAL_JOB,
+        selection=AssetSelection.assets(PROVISIONAL_MART).upstream()
+        | AssetSelection.assets(PUBLISHED_MARTS),
+        executor_def=in_process_executor,
+        description=(
+            "Land new batches and measure the week in progress (marts.seller_week_provisional) "
+            "as of now; the finalised weeks stay as they are. Publish the read-only copy."
+        ),
+    )
+    first_key = partitions_def.get_first_partition_key() or ""
     return Definitions(
         assets=[landed_batches, weekly, marts, published, wednesday_mail, pages],
         asset_checks=[raw_data_is_clean],
-        jobs=[weekly_job],
+        jobs=[weekly_job, provisional_job],
         schedules=[
-            build_weekly_schedule(weekly_job, partitions_def.get_first_partition_key() or "")
+            build_weekly_schedule(weekly_job, first_key),
+            build_provisional_schedule(provisional_job, first_key),
         ],
         sensors=[build_circumstances_sensor(weekly_job, partitions_def)],
         resources={

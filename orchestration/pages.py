@@ -38,6 +38,7 @@ from urllib.parse import quote, unquote
 import duckdb
 import pyarrow as pa
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from orchestration import charts
 from orchestration.contract import WEEKLY_INDICATORS
@@ -495,6 +496,24 @@ def _week_labels(weeks: Sequence[date]) -> list[str]:
     return [iso_week_key(w) for w in weeks]
 
 
+NOT_MEASURED_CELL = Markup('<td class="num">–</td>')
+
+
+def _weekly_cell(r: dict) -> Markup:
+    """One cell of the weekly-values table: the value, and in words a strike or a
+    breach and why a breach of a strike norm did not strike. Written here rather
+    than in the template: the table has up to 26 × 9 cells a page."""
+    state = week_state(r["conforms"], r["is_breach"], r["is_strike"])
+    html = f'<td class="num {state}">{format_value(r["indicator"], r["value"])}'
+    if state in ("strike", "breach"):
+        html += f' <span class="tag {state}">{state}</span>'
+    if state == "breach" and r["neutralised"]:
+        html += ' <span class="note">(circumstance: no strike)</span>'
+    elif state == "breach" and r["in_groeistart"]:
+        html += ' <span class="note">(GroeiStart: no strike)</span>'
+    return Markup(html + "</td>")
+
+
 def seller_context(d: SellerData, week: date) -> dict[str, Any]:
     """What a seller's page shows, ready for the template."""
     # The trend covers TREND_WEEKS weeks, or the seller's weeks when it is newer.
@@ -570,21 +589,18 @@ def seller_context(d: SellerData, week: date) -> dict[str, Any]:
         )
 
     measured_codes = [code for code in WEEKLY_INDICATORS if code in by_indicator]
-    cells: dict[tuple[date, str], dict] = {}
+    cells: dict[tuple[date, str], Markup] = {}
     for r in d.weekly:
-        state = week_state(r["conforms"], r["is_breach"], r["is_strike"])
-        cells[(r["week_start"], r["indicator"])] = {
-            "text": format_value(r["indicator"], r["value"]),
-            "state": state,
-            "note": r["neutralised"] and r["is_breach"] and not r["is_strike"],
-            "groeistart": r["in_groeistart"] and r["is_breach"] and not r["is_strike"],
-        }
+        cells[(r["week_start"], r["indicator"])] = _weekly_cell(r)
     table_weeks = sorted({r["week_start"] for r in d.weekly}, reverse=True)
     weekly_table = {
         "codes": measured_codes,
         "names": [INDICATORS[c].name for c in measured_codes],
         "rows": [
-            {"label": iso_week_key(w), "cells": [cells.get((w, c)) for c in measured_codes]}
+            {
+                "label": iso_week_key(w),
+                "cells": [cells.get((w, c), NOT_MEASURED_CELL) for c in measured_codes],
+            }
             for w in table_weeks
         ],
     }

@@ -25,6 +25,7 @@ from orchestration.weeks import (
     iso_week_key,
     last_finalised_week,
     measured_weeks_vars,
+    measurement_cutoff,
     week_start_of,
     week_window_vars,
 )
@@ -80,22 +81,41 @@ class RunResult:
     mail: str | None = None
 
 
+def run_vars(
+    first_week: date | None,
+    last_week: date,
+    last_finalised: date | None = None,
+    as_of: datetime | None = None,
+) -> dict:
+    """The dbt vars of a build of [first_week, last_week] as of a time when
+    `last_finalised` (default `last_week`) is the latest finalised week: `as_of`,
+    by default that week's cut-off (macros/run_parameters.sql)."""
+    finalised = last_finalised or last_week
+    return {
+        **week_window_vars(first_week, last_week),
+        **measured_weeks_vars(finalised),
+        "as_of": (as_of or measurement_cutoff(finalised)).isoformat(),
+    }
+
+
 def build_weeks(
     warehouse: Path,
     first_week: date | None,
     last_week: date,
     full_refresh: bool = False,
     last_finalised: date | None = None,
+    as_of: datetime | None = None,
 ) -> None:
     """dbt alone: seed reference data and build every model for [first_week, last_week],
-    as of a time when `last_finalised` (default `last_week`) is the latest finalised week.
+    as of a time when `last_finalised` (default `last_week`) is the latest finalised week:
+    `as_of`, by default the moment that week was finalised (its cut-off). The weeks
+    after it are the week in progress as of then (seller_week_provisional).
 
     Like the weekly job, a build that is not a full refresh tests only the rows
     it wrote (orchestration.tested_rows).
     """
     extra = ["--full-refresh"] if full_refresh else []
-    build_vars: dict = dict(week_window_vars(first_week, last_week))
-    build_vars.update(measured_weeks_vars(last_finalised or last_week))
+    build_vars = run_vars(first_week, last_week, last_finalised, as_of)
     watermarks = {} if full_refresh else keyed_model_watermarks(warehouse)
     if watermarks:
         build_vars["watermarks_before_run"] = watermarks
@@ -222,6 +242,64 @@ def execute_weeks(
             run_config=run_config,
             raise_on_error=False,
         )
+
+
+def measure_week_in_progress(
+    landing: Path,
+    warehouse: Path = DEFAULT_WAREHOUSE,
+    now: datetime | None = None,
+    debug: bool = False,
+) -> RunResult:
+    """Land new batches and measure the week in progress as of `now` (default the
+    clock): the daily job (orchestration/schedules.py) in this process, recorded in
+    the warehouse's Dagster instance. The finalised weeks are left as they are; the
+    copy is published again."""
+    from dagster import AssetKey, partition_loading_context
+
+    from orchestration.definitions import PROVISIONAL_JOB, build_definitions
+    from orchestration.instance import RUN_PROCESS_TAG, operator_instance, this_process
+    from orchestration.partitions import partition_key_for_week
+    from orchestration.resources import ServiceNormsSettings, dagster_home
+    from orchestration.run_weeks import AS_OF_TAG
+
+    landing, warehouse = Path(landing), Path(warehouse)
+    if not landing.is_dir():
+        raise LandingError(f"{landing}: landing directory does not exist")
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    now = now or datetime.now(UTC)
+    # The run takes the partition of the last finalised week, as the schedule does.
+    last = last_finalised_week(now)
+    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
+    if last < settings.first_week:
+        settings = replace(settings, first_week=last)
+    job = build_definitions(settings).resolve_job_def(PROVISIONAL_JOB)
+    console = contextlib.nullcontext() if debug else contextlib.redirect_stdout(io.StringIO())
+    with (
+        console,
+        partition_loading_context(effective_dt=max(now, datetime.now(UTC))),
+        operator_instance(settings.warehouse) as instance,
+    ):
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=partition_key_for_week(last),
+            tags={AS_OF_TAG: now.isoformat(), RUN_PROCESS_TAG: this_process()},
+            run_config=dict(DEBUG_RUN_CONFIG if debug else QUIET_RUN_CONFIG),
+            raise_on_error=False,
+        )
+    try:
+        landed = result.asset_value(AssetKey("landed_batches"))
+    except Exception:  # landing itself failed: nothing to report
+        landed = None
+    if not result.success:
+        places = Places(
+            settings.warehouse,
+            settings.published,
+            (dagster_home(settings.warehouse), PROJECT_DIR / "target"),
+        )
+        raise PipelineError(_failure_message(result, places), landed)
+    return RunResult(
+        landed or LandingSummary(), None, [], settings.published, step_seconds(result)
+    )
 
 
 def earliest_week_of_new_circumstances(landing: Path, warehouse: Path) -> date | None:

@@ -35,6 +35,7 @@ RUN_PARAMETERS = (
     "week_start_min",
     "week_start_max",
     "measured_weeks_end",
+    "as_of",
     "watermarks_before_run",
 )
 

@@ -59,9 +59,12 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return warehouse
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for every browser test of the session (tests/browser.py)."""
+    """One headless Chromium per test module (tests/browser.py). Not per session:
+    Playwright's synchronous API keeps an asyncio loop running in the main thread
+    while the browser is open, and later tests that run a loop of their own (the
+    SMTP server of tests/test_mail.py) would fail with "another loop is running"."""
     from browser import chromium
 
     with chromium() as instance:

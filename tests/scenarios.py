@@ -937,6 +937,27 @@ def incident_reasons(b: LandingBuilder) -> None:
               return_id="INC-RET-NO-REASON")
 
 
+# -- the week in progress ------------------------------------------------------------------
+
+# The fixture's build is as of the cut-off of BUILD_LAST_WEEK (Wed 2029-01-10 06:00):
+# the week after it is in progress.
+PROVISIONAL_WEEK = BUILD_LAST_WEEK + timedelta(days=7)
+
+
+def week_in_progress(b: LandingBuilder) -> None:
+    """PROV-A, active only in the week in progress: 3 of 4 items due Wednesday not
+    shipped; a question of Monday 10:00 unanswered (deadline Tue 10:00, passed), one
+    of Tuesday 10:00 unanswered (deadline Wed 10:00, after the build's moment:
+    pending), one answered within the hour."""
+    w = PROVISIONAL_WEEK
+    b.seller("PROV-A")
+    b.fulfilment_week("PROV-A", w, 4, 3)
+    b.question("PROV-A", case_id="PROV-Q-PASSED", created=day(w, "10:00"))
+    b.question("PROV-A", case_id="PROV-Q-PENDING", created=day(w + timedelta(days=1), "10:00"))
+    b.question("PROV-A", case_id="PROV-Q-ANSWERED", created=day(w, "11:00"),
+               response=day(w, "11:30"))
+
+
 def build_all_scenarios(landing: Path) -> LandingBuilder:
     b = LandingBuilder()
     worked_examples(b)
@@ -944,6 +965,7 @@ def build_all_scenarios(landing: Path) -> LandingBuilder:
     trajectory_rules(b)
     linked_circumstances(b)
     incident_reasons(b)
+    week_in_progress(b)
     b.write(landing)
     return b
 

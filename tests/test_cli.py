@@ -10,7 +10,15 @@ from orchestration.cli import main
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["generate", "--help"], ["land", "--help"], ["run", "--help"]]
+    "argv",
+    [
+        ["--help"],
+        ["generate", "--help"],
+        ["land", "--help"],
+        ["run", "--help"],
+        ["progress", "--help"],
+        ["pages", "--help"],
+    ],
 )
 def test_help_exits_zero(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
@@ -110,6 +118,16 @@ def test_the_week_finalised_at_the_as_of_is_accepted() -> None:
 
     cutoff = datetime.fromisoformat("2026-03-11T06:00+01:00")
     finalised_week_or_refusal(parse_iso_week("2026-W10"), cutoff)  # no refusal
+
+
+def test_progress_without_a_landing_directory_or_an_offset_is_misuse_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = misuse(["progress", "--landing", str(tmp_path / "nope"),
+                   "--warehouse", str(tmp_path / "w.duckdb")], capsys)
+    assert "argument --landing: " in line and "does not exist" in line
+    line = misuse(["progress", "--landing", str(tmp_path), "--as-of", "2026-03-13T12:00"], capsys)
+    assert "argument --as-of: " in line and "UTC offset" in line
 
 
 def test_land_reports_each_entity_and_verbose_each_batch(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -25,11 +25,15 @@ from orchestration.pipeline import _failure_message, execute_weeks
 from orchestration.publish import NO_WEEK_END
 from orchestration.publish_parquet import parquet_root
 from orchestration.resources import ServiceNormsSettings, WarehouseResource
+from orchestration.run_weeks import AS_OF_TAG
 from orchestration.sensors import CIRCUMSTANCES_SENSOR, CIRCUMSTANCES_TAG
 
 FIRST_WEEK = "2026-W38"  # the first partition, and the generator's first week
 MEASURED_WEEK = date(2026, 10, 12)  # 2026-W42
 MEASURED_KEY = MEASURED_WEEK.isoformat()
+# The runs that must give the same marts are as of one moment: the week in
+# progress is measured as of its run (marts.seller_week_provisional).
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 ITEM_HEADER = (
     "order_item_id,order_id,seller_id,ordered_at,product_group,ean,quantity,unit_price,"
@@ -196,6 +200,7 @@ def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_th
     code = main([
         "run", "--landing", str(env.settings.landing),
         "--warehouse", str(env.settings.warehouse), "--week", "2026-W42",
+        "--as-of", NOW.isoformat(),
     ])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -233,7 +238,8 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
     monkeypatch.setenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", "1")
     before = marts_fingerprint(env.settings.warehouse)
     result = env.defs.resolve_job_def(WEEKLY_JOB).execute_in_process(
-        instance=env.instance, partition_key=MEASURED_KEY, raise_on_error=False
+        instance=env.instance, partition_key=MEASURED_KEY, tags={AS_OF_TAG: NOW.isoformat()},
+        raise_on_error=False,
     )
     assert result.success, _failure_message(result)
     assert len(before) >= 6

@@ -14,7 +14,7 @@ from dagster import AssetKey, Definitions, build_schedule_context
 
 from orchestration.assets import LANDED_BATCHES, PUBLISHED_MARTS
 from orchestration.checks import Finding, landing_findings, raw_data_check_result
-from orchestration.definitions import WEEKLY_JOB, build_definitions
+from orchestration.definitions import PROVISIONAL_JOB, WEEKLY_JOB, build_definitions
 from orchestration.landing import BatchResult, LandingSummary
 from orchestration.partitions import (
     partition_dbt_vars,
@@ -22,7 +22,7 @@ from orchestration.partitions import (
     weekly_partitions,
 )
 from orchestration.resources import ServiceNormsSettings
-from orchestration.schedules import WEEKLY_SCHEDULE
+from orchestration.schedules import PROVISIONAL_SCHEDULE, WEEKLY_SCHEDULE
 from orchestration.sensors import CIRCUMSTANCES_SENSOR
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -105,6 +105,43 @@ def test_wednesday_schedule_requests_the_week_that_ended_the_sunday_before(
     request = schedule(build_schedule_context(scheduled_execution_time=wednesday))
     assert request.partition_key == expected_key
     assert request.tags["servicenorms/week"] == label
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "expected_key"),
+    [
+        # Friday of 2026-W11: the last finalised week is W10.
+        (datetime(2026, 3, 13, 6, 0, tzinfo=AMS), "2026-03-02"),
+        # Tuesday of W12: W11 has ended but is finalised only tomorrow.
+        (datetime(2026, 3, 17, 6, 0, tzinfo=AMS), "2026-03-02"),
+        # Sunday 2027-01-03 closes 2026-W53; W52 is the last finalised.
+        (datetime(2027, 1, 3, 6, 0, tzinfo=AMS), "2026-12-21"),
+    ],
+)
+def test_the_week_in_progress_is_measured_daily_but_wednesdays_as_of_the_scheduled_time(
+    defs: Definitions, scheduled: datetime, expected_key: str
+) -> None:
+    schedule = defs.resolve_schedule_def(PROVISIONAL_SCHEDULE)
+    assert schedule.job_name == PROVISIONAL_JOB
+    # Wednesday's weekly run measures the new week in progress itself.
+    assert schedule.cron_schedule == "0 6 * * 0,1,2,4,5,6"
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+    assert schedule.default_status.value == "RUNNING"
+    request = schedule(build_schedule_context(scheduled_execution_time=scheduled))
+    assert request.partition_key == expected_key
+    assert datetime.fromisoformat(request.tags["servicenorms/as_of"]) == scheduled
+
+
+def test_the_week_in_progress_job_builds_no_weekly_fact_and_no_finalised_mart(
+    defs: Definitions,
+) -> None:
+    job = defs.resolve_job_def(PROVISIONAL_JOB)
+    keys = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+    assert {"landed_batches", "marts/seller_week_provisional", "published_marts",
+            "intermediate/int_order_items_measured",
+            "intermediate/int_provisional_week_counts"} <= keys
+    assert not {k for k in keys if k.startswith("fct_") or k == "intermediate/int_dynamic_norms"}
+    assert [k for k in keys if k.startswith("marts/")] == ["marts/seller_week_provisional"]
 
 
 def test_blocking_check_passes_without_findings_and_names_batch_and_rule() -> None:
@@ -191,6 +228,15 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
     measured = {"measured_weeks_end": "2026-03-23"}
     assert weekly_dbt_parameters(window, False, None, date(2026, 3, 16)) == {**window, **measured}
     assert weekly_dbt_parameters(window, True, None, date(2026, 3, 16)) == measured
+    # The week in progress is measured as of the run's moment, in a full refresh too.
+    now = datetime(2026, 3, 26, 12, 0, tzinfo=AMS)
+    as_of = {"as_of": "2026-03-26T12:00:00+01:00"}
+    assert weekly_dbt_parameters(window, False, None, date(2026, 3, 16), now) == {
+        **window, **measured, **as_of
+    }
+    assert weekly_dbt_parameters(window, True, None, date(2026, 3, 16), now) == {
+        **measured, **as_of
+    }
 
 
 def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(

@@ -6,7 +6,7 @@ from scenarios import BUILD_LAST_WEEK, EXAMPLE_WEEK
 
 from orchestration.dbt_runner import run_dbt
 from orchestration.landing import land_directory
-from orchestration.weeks import week_window_vars
+from orchestration.pipeline import run_vars
 
 
 def _marts(wh) -> dict[str, list[tuple]]:
@@ -41,8 +41,10 @@ def test_landing_twice_and_rebuilding_leaves_every_mart_identical(scenario_wareh
     assert again.loaded == 0 and again.skipped == len(again.batches) > 0
     assert _raw_counts(wh) == counts
 
-    # The whole range again, then one past week (the operator's re-run): same marts.
-    run_dbt("run", warehouse=wh.path, vars=week_window_vars(None, BUILD_LAST_WEEK))
+    # The whole range again, then one past week (the operator's re-run), as of the
+    # same moment: same marts.
+    run_dbt("run", warehouse=wh.path, vars=run_vars(None, BUILD_LAST_WEEK))
     assert _marts(wh) == before
-    run_dbt("run", warehouse=wh.path, vars=week_window_vars(EXAMPLE_WEEK, EXAMPLE_WEEK))
+    run_dbt("run", warehouse=wh.path,
+            vars=run_vars(EXAMPLE_WEEK, EXAMPLE_WEEK, last_finalised=BUILD_LAST_WEEK))
     assert _marts(wh) == before
