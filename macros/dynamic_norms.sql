@@ -1,12 +1,10 @@
 {#- The dynamic norms of CASE_ITEM_RATIO and RETURNS per seller and week of
     `weeks` (none: the run's window; else [first, end) as SQL dates), as
     int_dynamic_norms documents them: that model and the week in progress
-    (int_provisional_dynamic_norms) run this. `prune`: bound the item scans by
-    key ranges (macros/key_range.sql); by default in incremental builds. -#}
-{% macro dynamic_norms(weeks=none, prune=none) -%}
+    (int_provisional_dynamic_norms) run this. -#}
+{% macro dynamic_norms(weeks=none) -%}
 {%- set first = weeks[0] if weeks is not none else "cast('" ~ week_start_min() ~ "' as date)" %}
 {%- set window_max = weeks[1] if weeks is not none else "cast('" ~ week_start_max() ~ "' as date)" %}
-{%- set prune = is_incremental() if prune is none else prune %}
 {#- The calendar months whose ratios the window's weeks use: from the month
     before the first week's month up to (not including) the month of the window's end. -#}
 {%- set months_from = dbt.dateadd('month', -1, dbt.date_trunc('month', first)) %}
@@ -45,11 +43,6 @@ group_month_questions as (
         on items.order_item_id = questions.order_item_id
     where questions.created_date >= {{ months_from }}
         and questions.created_date < {{ months_to }}
-    {%- if prune %}
-        -- the months' questions are few: their items' range bounds the items' scan
-        and {{ in_key_range('items.order_item_id', key_range('order_item_id',
-            'select order_item_id from ' ~ ref('int_customer_questions_sla') ~ ' where created_date >= ' ~ months_from ~ ' and created_date < ' ~ months_to)) }}
-    {%- endif %}
     group by 1, 2
 ),
 
@@ -63,11 +56,6 @@ group_month_returns as (
         on items.order_item_id = returns.order_item_id
     where returns.registered_date >= {{ months_from }}
         and returns.registered_date < {{ months_to }}
-    {%- if prune %}
-        -- the months' returns are few: their items' range bounds the items' scan
-        and {{ in_key_range('items.order_item_id', key_range('order_item_id',
-            'select order_item_id from ' ~ ref('stg_raw__returns') ~ ' where registered_date >= ' ~ months_from ~ ' and registered_date < ' ~ months_to)) }}
-    {%- endif %}
     group by 1, 2
 ),
 

@@ -18,14 +18,11 @@
     of the local wall-clock moment the rules that use the measurement cut-off
     take instead, when it is earlier (an unanswered question is late only once
     its deadline has passed).
-    `prune`: bound the T&T lines' item scan by their range (macros/key_range.sql);
-    by default in incremental builds, which read a few weeks.
 
     The inputs are referenced in each event CTE, not through shared import CTEs:
     a CTE used more than once is materialised whole, which would copy every
     measured item of the history into each weekly run. -#}
-{% macro indicator_event_ctes(weeks=none, detail=false, as_of=none, prune=none) -%}
-{%- set prune = is_incremental() if prune is none else prune -%}
+{% macro indicator_event_ctes(weeks=none, detail=false, as_of=none) -%}
 {%- set text = dbt.type_string() -%}
 fulfilment_events as (
     select
@@ -214,12 +211,6 @@ track_and_trace_events as (
         and items.fulfilment_method = 'FBR'
         and {{ in_event_weeks(iso_week_start('lines.shipped_date'), weeks) }}
         and {{ event_dates_in_weeks('lines.shipped_date', weeks) }}
-        {%- if prune %}
-        -- the window's lines are few: their items' range bounds the items' scan
-        and {{ in_key_range('items.order_item_id', key_range('order_item_id',
-            'select order_item_id from ' ~ ref('int_shipment_lines')
-            ~ ' where ' ~ event_dates_in_weeks('shipped_date', weeks))) }}
-        {%- endif %}
 ),
 
 phone_events as (
@@ -365,8 +356,8 @@ return_events as (
     (all weekly indicators but REVIEWS), after EXCLUDE_EVENTS circumstances:
     the weekly counts (`weeks` none: the run's window) and those of the week in
     progress (macros/provisional.sql). Arguments as indicator_event_ctes. -#}
-{% macro seller_week_indicator_counts(weeks=none, as_of=none, prune=none) -%}
-with {{ indicator_event_ctes(weeks=weeks, as_of=as_of, prune=prune) }},
+{% macro seller_week_indicator_counts(weeks=none, as_of=none) -%}
+with {{ indicator_event_ctes(weeks=weeks, as_of=as_of) }},
 
 counted as (
     {% for indicator, events, link, _incidents in indicator_event_sets() %}

@@ -26,15 +26,15 @@ where _version_rank = 1
 {%- endmacro %}
 
 {#- In an incremental build, keeps only the rows of `relation` (aliased `landed`)
-    whose key has a version landed since the model was last built. The range of
-    each key column among those versions bounds the scan of `landed` (key_range). -#}
+    whose key has a version landed since the model was last built. -#}
 {% macro join_touched_keys(relation, key_columns) -%}
     {%- if is_incremental() %}
-    {%- set changed_sql = 'select ' ~ key_columns | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ changed_since_built() %}
-    {%- set ranges = key_ranges(key_columns, changed_sql) %}
-    inner join (select distinct * from ({{ changed_sql }}) as changed) as touched
+    inner join (
+        select distinct {{ key_columns | join(', ') }}
+        from {{ relation }}
+        where {{ changed_since_built() }}
+    ) as touched
         on {% for k in key_columns %}touched.{{ k }} = landed.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
-    where {% for k in key_columns %}{{ in_key_range('landed.' ~ k, ranges[k]) }}{% if not loop.last %} and {% endif %}{% endfor %}
     {%- endif %}
 {%- endmacro %}
 

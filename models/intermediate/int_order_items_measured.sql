@@ -8,72 +8,58 @@
 -- directly, not through shared CTEs: a CTE used twice is materialised whole,
 -- which would copy the year's events into every weekly run.
 {{ keyed_incremental_config('order_item_id') }}
+with
 {%- if is_incremental() %}
-{#- The items to recompute (`touched`), and ranges bounding the scans of the
-    large tables (macros/key_range.sql). A range need only cover the touched
-    items, so it is read from a cheap superset: the lines of every shipment in
-    the changed events' shipment range rather than the lines of those events;
-    the shipments of the lines of every item in the items' range. -#}
-{%- set watermark = load_watermark() -%}
-{%- set changed_events_sql -%}
-    select shipment_id from {{ ref('stg_raw__transport_events') }} where {{ changed_since_built(watermark=watermark) }}
-{%- endset -%}
-{%- set event_shipments = key_range('shipment_id', changed_events_sql) -%}
-{%- set changed_item_parts = [
-    "select order_item_id from " ~ ref('stg_raw__order_items') ~ " where " ~ changed_since_built(watermark=watermark),
-    "select order_item_id from " ~ ref('stg_raw__cancellations') ~ " where " ~ changed_since_built(watermark=watermark),
-    "select order_item_id from " ~ ref('int_shipment_lines') ~ " where " ~ changed_since_built(watermark=watermark),
-    "select order_item_id from " ~ ref('stg_raw__delivery_confirmations') ~ " where " ~ changed_since_built(watermark=watermark),
-    "select all_items.order_item_id from " ~ ref('stg_raw__sellers') ~ " as sellers"
-        ~ " inner join " ~ ref('stg_raw__order_items') ~ " as all_items"
-        ~ " on all_items.seller_id = sellers.seller_id"
-        ~ " where " ~ changed_since_built('sellers._load_id', watermark),
-] -%}
-{%- set touched_sql = (changed_item_parts + [
-    "select lines.order_item_id from " ~ ref('stg_raw__transport_events') ~ " as events"
-        ~ " inner join " ~ ref('int_shipment_lines') ~ " as lines"
-        ~ " on lines.shipment_id = events.shipment_id"
-        ~ " where " ~ changed_since_built('events._load_id', watermark)
-        ~ " and " ~ in_key_range('lines.shipment_id', event_shipments),
-]) | join('\n    union\n    ') -%}
-{%- set touched_items = key_range('order_item_id', (changed_item_parts + [
-    "select order_item_id from " ~ ref('int_shipment_lines')
-        ~ " where " ~ in_key_range('shipment_id', event_shipments),
-]) | join(' union all ')) -%}
-{%- set touched_shipments = key_range(
-    'shipment_id',
-    'select shipment_id from ' ~ ref('int_shipment_lines') ~ ' where ' ~ in_key_range('order_item_id', touched_items)
-) -%}
+-- The items to recompute: any of their inputs landed since the last build.
+touched as (
+    select order_item_id from {{ ref('stg_raw__order_items') }}
+    where {{ changed_since_built() }}
+    union
+    select order_item_id from {{ ref('stg_raw__cancellations') }}
+    where {{ changed_since_built() }}
+    union
+    select order_item_id from {{ ref('int_shipment_lines') }}
+    where {{ changed_since_built() }}
+    union
+    select order_item_id from {{ ref('stg_raw__delivery_confirmations') }}
+    where {{ changed_since_built() }}
+    union
+    select all_items.order_item_id
+    from {{ ref('stg_raw__sellers') }} as sellers
+    inner join {{ ref('stg_raw__order_items') }} as all_items
+        on all_items.seller_id = sellers.seller_id
+    where {{ changed_since_built('sellers._load_id') }}
+    union
+    select lines.order_item_id
+    from {{ ref('stg_raw__transport_events') }} as events
+    inner join {{ ref('int_shipment_lines') }} as lines
+        on lines.shipment_id = events.shipment_id
+    where {{ changed_since_built('events._load_id') }}
+),
 {%- endif %}
-with sellers as (
+
+sellers as (
     select * from {{ ref('stg_raw__sellers') }}
 ),
 
 cancellations as (
     select * from {{ ref('stg_raw__cancellations') }}
     {%- if is_incremental() %}
-    where {{ in_key_range('order_item_id', touched_items) }}
+    where order_item_id in (select order_item_id from touched)
     {%- endif %}
 ),
 
 confirmations as (
     select * from {{ ref('stg_raw__delivery_confirmations') }}
     {%- if is_incremental() %}
-    where {{ in_key_range('order_item_id', touched_items) }}
+    where order_item_id in (select order_item_id from touched)
     {%- endif %}
 ),
 
-{% if is_incremental() -%}
-touched as (
-    {{ touched_sql }}
-),
-
-{% endif -%}
 items as (
     select * from {{ ref('stg_raw__order_items') }}
     {%- if is_incremental() %}
     where order_item_id in (select order_item_id from touched)
-        and {{ in_key_range('order_item_id', touched_items) }}
     {%- endif %}
 ),
 
@@ -97,9 +83,7 @@ shipment_events as (
     where shipment_id in (
         select shipment_id from {{ ref('int_shipment_lines') }}
         where order_item_id in (select order_item_id from touched)
-            and {{ in_key_range('order_item_id', touched_items) }}
     )
-        and {{ in_key_range('shipment_id', touched_shipments) }}
     {%- endif %}
     group by shipment_id
 ),
@@ -120,7 +104,6 @@ item_lines as (
         on shipment_events.shipment_id = lines.shipment_id
     {%- if is_incremental() %}
     where lines.order_item_id in (select order_item_id from touched)
-        and {{ in_key_range('lines.order_item_id', touched_items) }}
     {%- endif %}
     group by lines.order_item_id
 ),

@@ -2,4 +2,4 @@
 -- rules of int_dynamic_norms): the previous month's ratios, the seller's items
 -- landed so far. Rebuilt whole each run.
 {{ config(materialized='table') }}
-{{ dynamic_norms(weeks=provisional_weeks(), prune=true) }}
+{{ dynamic_norms(weeks=provisional_weeks()) }}

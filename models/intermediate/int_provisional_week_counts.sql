@@ -3,4 +3,4 @@
 -- (macros/indicator_events.sql), with the run's moment where the rules use the
 -- cut-off (macros/provisional.sql). Rebuilt whole each run: a week or two.
 {{ config(materialized='table') }}
-{{ seller_week_indicator_counts(weeks=provisional_weeks(), as_of=provisional_as_of_local(), prune=true) }}
+{{ seller_week_indicator_counts(weeks=provisional_weeks(), as_of=provisional_as_of_local()) }}
