@@ -132,5 +132,8 @@ final as (
     from weighted
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final
 {%- endmacro %}

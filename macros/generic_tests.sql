@@ -26,7 +26,7 @@ having sum(case when {{ holiday_column }} then 1 else 0 end) = 0
 {#- Keys whose number of rows in `model` differs from `count_column` of the
     matching row of `counts` (rows of `counts` matching `counts_where`; a key
     missing on one side counts 0 there). Both sides are read like any tested
-    model: a weekly run compares the weeks it wrote (macros/tested_rows.sql). -#}
+    model: a weekly run compares the rows it wrote (dbt_project.yml, data_tests). -#}
 {% test rows_per_key_equal_count(model, counts, key_columns, count_column, counts_where=none) %}
 with listed as (
     select {{ key_columns | join(', ') }}, count(*) as listed_rows

@@ -384,5 +384,8 @@ final as (
     group by seller_id, week_start, indicator
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final
 {%- endmacro %}

@@ -48,29 +48,11 @@ where _version_rank = 1
 ) }}
 {%- endmacro %}
 
-{#- Incremental models downstream of staging carry `_load_id`, the greatest load
-    id among the staging rows a row was computed from. Rows of their inputs with
-    a higher load id changed since the model was last built. A model that asks
-    several times passes `watermark` (load_watermark(), read once). -#}
-{% macro changed_since_built(load_id_column='_load_id', watermark=none) -%}
-    {{ load_id_column }} > {{ load_watermark() if watermark is none else watermark }}
-{%- endmacro %}
-
-{#- The highest `_load_id` of the model's table, inlined as a constant: a
-    literal bound is pushed into the scans (and prunes the append-ordered raw
-    tables by their zone maps), where a scalar subquery would make the filter a
-    join evaluated after any join it guards. The orchestrator reads it for the
-    tests before the run (watermarks_before_run); a model runs once per run, so
-    that value still holds when it runs, and the model takes it instead of
-    scanning its table again. Otherwise it is read when the model runs. (A lower
-    watermark would only recompute more keys, to the same rows.) -#}
-{% macro load_watermark() -%}
-    {%- if execute and is_incremental() -%}
-        {%- set before_run = watermarks_before_run().get(model.name) -%}
-        {%- if before_run is not none -%}{{ return(before_run | int) }}{%- endif -%}
-        {%- set result = run_query("select coalesce(max(_load_id), 0) from " ~ this) -%}
-        {{- return(result.columns[0].values()[0] | int) -}}
-    {%- else -%}
-        {{- return(0) -}}
-    {%- endif -%}
+{#- Rows of a model's inputs landed since the model was last built: their
+    `load_id_column` is above the greatest `_load_id` the model's own table
+    holds (every row carries the greatest load id of the rows it was computed
+    from). DuckDB pushes the subquery's value into the scan as a filter, so
+    the append-ordered inputs are read from their newest row groups only. -#}
+{% macro changed_since_built(load_id_column='_load_id') -%}
+    {{ load_id_column }} > (select coalesce(max(_load_id), 0) from {{ this }})
 {%- endmacro %}

@@ -69,5 +69,8 @@ final as (
     from windowed
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final
 {%- endmacro %}

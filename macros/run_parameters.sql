@@ -1,5 +1,5 @@
 {#- Parameters of one run: the week window, the end of the measured weeks and
-    the keyed models' watermarks.
+    the moment taken as now.
 
     A dbt var passed on the command line wins (`dbt build --vars
     '{week_start_min: "2026-03-02", week_start_max: "2026-03-09"}'` rebuilds those
@@ -36,14 +36,6 @@
 {#- The end of every window that has none: after every week the warehouse holds. -#}
 {% macro no_week_end() -%}
     {{ return('2999-01-01') }}
-{%- endmacro %}
-
-{#- {model name: load id}: the keyed models' watermarks before the run: the
-    models start from them (load_watermark), the tests read the rows above them
-    (macros/tested_rows.sql). -#}
-{% macro watermarks_before_run() -%}
-    {%- set given = run_parameter('watermarks_before_run', {}) -%}
-    {{ return(fromjson(given) if given is string else given) }}
 {%- endmacro %}
 
 {#- The moment the run takes as now, as ISO-8601 text with its offset, or none

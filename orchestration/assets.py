@@ -18,7 +18,6 @@ is one run and one `dbt build`: DuckDB has one writer, and parallel partitioned
 dbt runs collide on temp relations.
 """
 
-import json
 import os
 import re
 import shutil
@@ -69,10 +68,11 @@ from orchestration.publish import publish_marts
 from orchestration.publish_parquet import parquet_root, publish_parquet
 from orchestration.resources import MANIFEST_PATH, WarehouseResource
 from orchestration.run_weeks import run_as_of, run_partition_keys, run_week_range
-from orchestration.tested_rows import keyed_model_watermarks
 from orchestration.weeks import iso_week_key, last_finalised_week, measured_weeks_vars
 
 LANDED_BATCHES = AssetKey("landed_batches")
+# A model every weekly step builds: absent before the warehouse's first build.
+FIRST_BUILT = "stg_raw__sellers"
 PUBLISHED_MARTS = AssetKey("published_marts")
 PERFORMANCE_PAGES = AssetKey("performance_pages")
 WAREHOUSE_POOL = "servicenorms_warehouse"
@@ -222,7 +222,6 @@ def weekly_dbt_args(full_refresh: bool, first_build: bool = False) -> list[str]:
 def weekly_dbt_parameters(
     dbt_vars: Mapping[str, Any],
     full_refresh: bool,
-    watermarks: Mapping[str, int] | None = None,
     last_finalised: date | None = None,
     as_of: datetime | None = None,
 ) -> dict[str, str]:
@@ -234,9 +233,7 @@ def weekly_dbt_parameters(
     also by a full refresh. A full refresh
     recreates the week-window models, so it must cover every week, whatever the
     run's partitions: no window (the defaults cover every week), and its tests
-    read every row. Otherwise the week window, and the watermarks of the keyed
-    incremental models: the models start from them and their tests read the
-    rows above them (orchestration.tested_rows).
+    read every row. Otherwise the week window.
     """
     measured = measured_weeks_vars(last_finalised) if last_finalised is not None else {}
     if as_of is not None:
@@ -244,8 +241,6 @@ def weekly_dbt_parameters(
     if full_refresh:
         return measured
     parameters = {name: str(value) for name, value in {**dbt_vars, **measured}.items()}
-    if watermarks:
-        parameters["watermarks_before_run"] = json.dumps(dict(watermarks), sort_keys=True)
     return parameters
 
 
@@ -318,16 +313,12 @@ def build_dbt_assets(
         warehouse: WarehouseResource,
     ) -> Iterator[Any]:
         dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
-        # A full refresh takes no watermarks: not read for it.
-        watermarks = (
-            None if config.full_refresh else keyed_model_watermarks(warehouse.warehouse, manifest)
-        )
         as_of = run_as_of(context.run.tags)
         parameters = weekly_dbt_parameters(
-            dbt_vars, config.full_refresh, watermarks, last_finalised_week(as_of), as_of
+            dbt_vars, config.full_refresh, last_finalised_week(as_of), as_of
         )
-        # No keyed model built yet: the first build of the warehouse.
-        first_build = watermarks == {}
+        # No staging built yet: the first build of the warehouse.
+        first_build = not existing_tables(warehouse.warehouse, "staging", [FIRST_BUILT])
         events = _run_dbt_step(
             context, dbt, warehouse, config.full_refresh, parameters, first_build
         )

@@ -20,7 +20,6 @@ import duckdb
 from orchestration.dbt_runner import PROJECT_DIR, full_build_thread_args, run_dbt
 from orchestration.errors import Places, explain, first_line
 from orchestration.landing import LandingError, LandingSummary
-from orchestration.tested_rows import keyed_model_watermarks
 from orchestration.weeks import (
     iso_week_key,
     last_finalised_week,
@@ -98,6 +97,23 @@ def run_vars(
     }
 
 
+def _staging_built(warehouse: Path) -> bool:
+    """Whether the warehouse holds staging tables already (built before)."""
+    if not Path(warehouse).exists():
+        return False
+    # Not read-only: dbt run in this process may still hold the file open, and
+    # DuckDB refuses a second connection with a different configuration.
+    con = duckdb.connect(str(warehouse))
+    try:
+        return bool(
+            con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'staging'"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
 def build_weeks(
     warehouse: Path,
     first_week: date | None,
@@ -112,15 +128,12 @@ def build_weeks(
     after it are the week in progress as of then (seller_week_provisional).
 
     Like the weekly job, a build that is not a full refresh tests only the rows
-    it wrote (orchestration.tested_rows).
+    it wrote (`_invocation_id`, dbt_project.yml).
     """
     extra = ["--full-refresh"] if full_refresh else []
     build_vars = run_vars(first_week, last_week, last_finalised, as_of)
-    watermarks = {} if full_refresh else keyed_model_watermarks(warehouse)
-    if watermarks:
-        build_vars["watermarks_before_run"] = watermarks
-    # No keyed model built yet: this build, too, computes every week at once.
-    threads = full_build_thread_args() if full_refresh or not watermarks else []
+    # No staging built yet: this build, too, computes every week at once.
+    threads = full_build_thread_args() if full_refresh or not _staging_built(warehouse) else []
     run_dbt("seed", *extra, warehouse=warehouse)
     run_dbt(
         "build",

@@ -36,7 +36,6 @@ RUN_PARAMETERS = (
     "week_start_max",
     "measured_weeks_end",
     "as_of",
-    "watermarks_before_run",
 )
 
 DEFAULT_LANDING = PROJECT_DIR / "data" / "demo-landing"

@@ -71,6 +71,11 @@ REASON_CASES = [
 ]
 
 
+# Every column but `_invocation_id`, the dbt invocation that wrote the row:
+# a weekly build and a full one write the same rows in different invocations.
+DATA_COLUMNS = "columns(c -> c <> '_invocation_id')"
+
+
 def _incident(wh, indicator: str, event_id: str) -> dict:
     found = wh.rows(
         "select * from marts.seller_week_incidents where indicator = ? and event_id = ?",
@@ -258,7 +263,8 @@ def _query(path: Path, sql: str, *params: object) -> list[tuple]:
 
 
 def _week_of(path: Path, table: str, week) -> list[tuple]:
-    return _query(path, f"select * from {table} where week_start = ? order by all", week)
+    sql = f"select {DATA_COLUMNS} from {table} where week_start = ? order by all"
+    return _query(path, sql, week)
 
 
 def _full_rebuild(warehouse: Path, copy: Path, last) -> Path:

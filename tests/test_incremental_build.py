@@ -18,6 +18,9 @@ from orchestration.landing import land_directory
 from orchestration.pipeline import build_weeks
 from orchestration.weeks import iso_week_key, parse_iso_week
 
+# Every column but `_invocation_id`, the dbt invocation that wrote the row:
+# a weekly build and a full one write the same rows in different invocations.
+DATA_COLUMNS = "columns(c -> c <> '_invocation_id')"
 START = "2025-W40"
 WINDOWED = {"intermediate.int_dynamic_norms"}
 WEEKS = 8
@@ -30,7 +33,10 @@ def _tables(path: Path, schemas: tuple[str, ...]) -> dict[str, list[tuple]]:
             "select table_schema || '.' || table_name from information_schema.tables "
             f"where table_schema in ({', '.join(repr(s) for s in schemas)}) order by 1"
         ).fetchall()
-        return {n: con.execute(f"select * from {n} order by all").fetchall() for (n,) in names}
+        return {
+            n: con.execute(f"select {DATA_COLUMNS} from {n} order by all").fetchall()
+            for (n,) in names
+        }
     finally:
         con.close()
 
@@ -160,7 +166,7 @@ def test_weekly_build_after_new_files_equals_a_full_rebuild(tmp_path: Path) -> N
         "main.fct_seller_week_spine",
         "marts.seller_week_indicators",
     ):
-        this_week = f"select * from {table} where week_start = ? order by all"
+        this_week = f"select {DATA_COLUMNS} from {table} where week_start = ? order by all"
         assert _query(warehouse, this_week, last) == _query(full, this_week, last), table
     con = duckdb.connect(str(warehouse))
     got = dict(con.execute(
@@ -228,7 +234,7 @@ def test_re_running_a_past_week_also_refreshes_the_six_week_scores_that_pool_it(
     scores = "select * from marts.seller_six_week_scores where week_start > ? order by all"
     # Rebuilt from the re-run week on: every later week carries the trajectory state.
     carried = [
-        f"select * from {table} order by all"
+        f"select {DATA_COLUMNS} from {table} order by all"
         for table in (
             "main.fct_seller_week_spine",
             "marts.seller_trajectory_weeks",
@@ -296,13 +302,13 @@ def test_a_weekly_run_that_finds_a_trajectory_table_missing_builds_every_week(
     build_weeks(warehouse, None, last, full_refresh=True)
     tables = ("main.fct_seller_week_spine", "marts.seller_trajectory_weeks",
               "marts.seller_notifications", "marts.platform_week_summary")
-    full = {t: _query(warehouse, f"select * from {t} order by all") for t in tables}
+    full = {t: _query(warehouse, f"select {DATA_COLUMNS} from {t} order by all") for t in tables}
     con = duckdb.connect(str(warehouse))
     for table in tables:
         con.execute(f"drop table {table}")
     con.close()
     build_weeks(warehouse, last, last)
     for table in tables:
-        rows = _query(warehouse, f"select * from {table} order by all")
+        rows = _query(warehouse, f"select {DATA_COLUMNS} from {table} order by all")
         assert rows == full[table], table
     assert len({r[1] for r in full["main.fct_seller_week_spine"]}) > 1

@@ -3,7 +3,6 @@ schedule asks for the right week, the blocking check names batch and rule."""
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -217,24 +216,18 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
     assert weekly_dbt_parameters(window, False) == window
     # A full refresh recreates the week-window tables: never for one week only.
     assert weekly_dbt_parameters(window, True) == {}
-    # The keyed models' watermarks before the run narrow its tests to what it wrote;
-    # a full refresh tests every row.
-    since = {"stg_raw__order_items": 41}
-    parameters = weekly_dbt_parameters(window, False, since)
-    assert json.loads(parameters.pop("watermarks_before_run")) == since and parameters == window
-    assert weekly_dbt_parameters(window, True, since) == {}
     # The measured weeks end after the last finalised week, whatever weeks the run
     # rebuilds, in a full refresh too.
     measured = {"measured_weeks_end": "2026-03-23"}
-    assert weekly_dbt_parameters(window, False, None, date(2026, 3, 16)) == {**window, **measured}
-    assert weekly_dbt_parameters(window, True, None, date(2026, 3, 16)) == measured
+    assert weekly_dbt_parameters(window, False, date(2026, 3, 16)) == {**window, **measured}
+    assert weekly_dbt_parameters(window, True, date(2026, 3, 16)) == measured
     # The week in progress is measured as of the run's moment, in a full refresh too.
     now = datetime(2026, 3, 26, 12, 0, tzinfo=AMS)
     as_of = {"as_of": "2026-03-26T12:00:00+01:00"}
-    assert weekly_dbt_parameters(window, False, None, date(2026, 3, 16), now) == {
+    assert weekly_dbt_parameters(window, False, date(2026, 3, 16), now) == {
         **window, **measured, **as_of
     }
-    assert weekly_dbt_parameters(window, True, None, date(2026, 3, 16), now) == {
+    assert weekly_dbt_parameters(window, True, date(2026, 3, 16), now) == {
         **measured, **as_of
     }
 
@@ -243,8 +236,8 @@ def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """SERVICENORMS_DBT_FULL_BUILD_THREADS applies to the builds that compute every
-    week at once: a full refresh, and the first build of a warehouse (no keyed
-    model built yet), in the Dagster steps and in the dbt-only build. Weekly runs
+    week at once: a full refresh, and the first build of a warehouse (no staging
+    built yet), in the Dagster steps and in the dbt-only build. Weekly runs
     keep the profile's threads."""
     from orchestration import pipeline
     from orchestration.assets import weekly_dbt_args
@@ -261,11 +254,11 @@ def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(
     monkeypatch.setattr(pipeline, "run_dbt", lambda command, *extra, **kw: calls.append(
         (command, *extra)
     ))
-    built: dict[str, int] = {}
-    monkeypatch.setattr(pipeline, "keyed_model_watermarks", lambda warehouse: dict(built))
+    built = [False]
+    monkeypatch.setattr(pipeline, "_staging_built", lambda warehouse: built[0])
     pipeline.build_weeks(Path("w.duckdb"), None, date(2026, 3, 2), full_refresh=True)
     pipeline.build_weeks(Path("w.duckdb"), None, date(2026, 3, 2))  # nothing built yet
-    built["stg_raw__order_items"] = 41
+    built[0] = True
     pipeline.build_weeks(Path("w.duckdb"), date(2026, 3, 2), date(2026, 3, 2))
     full_refresh, first_build, weekly_build = calls[1], calls[3], calls[5]
     assert full_refresh[0] == "build" and full_refresh[-2:] == ("--threads", "1")

@@ -1,5 +1,5 @@
-"""A dbt run's parameters (macros/run_parameters.sql): the week window and the test
-watermarks come from --vars when given, else from the orchestrator's environment,
+"""A dbt run's parameters (macros/run_parameters.sql): the week window comes from
+--vars when given, else from the orchestrator's environment,
 else the defaults; and a new week's parameters leave dbt's partial parsing intact
 (changed --vars re-parse the whole project every run)."""
 
@@ -14,7 +14,7 @@ from dbt.cli.main import dbtRunner
 
 from orchestration.dbt_runner import dbt_args
 
-PARAMETERS = "{{ week_start_min() }}|{{ week_start_max() }}|{{ watermarks_before_run() | tojson }}"
+PARAMETERS = "{{ week_start_min() }}|{{ week_start_max() }}"
 
 
 def _dbt(tmp_path: Path, command: str, *extra: str) -> object:
@@ -34,18 +34,15 @@ def _parameters(tmp_path: Path, *extra: str) -> list[str]:
 def test_parameters_come_from_vars_then_the_environment_then_the_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("WEEK_START_MIN", "WEEK_START_MAX", "WATERMARKS_BEFORE_RUN"):
+    for name in ("WEEK_START_MIN", "WEEK_START_MAX"):
         monkeypatch.delenv(f"SERVICENORMS_{name}", raising=False)
-    assert _parameters(tmp_path) == ["1900-01-01", "2999-01-01", "{}"]
+    assert _parameters(tmp_path) == ["1900-01-01", "2999-01-01"]
     monkeypatch.setenv("SERVICENORMS_WEEK_START_MIN", "2026-03-02")
     monkeypatch.setenv("SERVICENORMS_WEEK_START_MAX", "2026-03-09")
-    monkeypatch.setenv("SERVICENORMS_WATERMARKS_BEFORE_RUN", '{"stg_raw__order_items": 41}')
-    lo, hi, since = _parameters(tmp_path)
-    assert (lo, hi, json.loads(since)) == ("2026-03-02", "2026-03-09", {"stg_raw__order_items": 41})
+    assert _parameters(tmp_path) == ["2026-03-02", "2026-03-09"]
     # A var given by hand wins over the environment.
-    vars_ = json.dumps({"week_start_min": "2026-01-05", "watermarks_before_run": {"x": 3}})
-    lo, hi, since = _parameters(tmp_path, "--vars", vars_)
-    assert (lo, hi, json.loads(since)) == ("2026-01-05", "2026-03-09", {"x": 3})
+    vars_ = json.dumps({"week_start_min": "2026-01-05"})
+    assert _parameters(tmp_path, "--vars", vars_) == ["2026-01-05", "2026-03-09"]
 
 
 def _parsed_files(tmp_path: Path, *extra: str) -> int:
@@ -59,7 +56,6 @@ def test_a_new_week_in_the_environment_keeps_the_partial_parse(
     monkeypatch.setenv("SERVICENORMS_WEEK_START_MIN", "2026-03-02")
     assert _parsed_files(tmp_path) > 0  # first parse: every file
     monkeypatch.setenv("SERVICENORMS_WEEK_START_MIN", "2026-03-09")
-    monkeypatch.setenv("SERVICENORMS_WATERMARKS_BEFORE_RUN", '{"stg_raw__order_items": 42}')
     assert _parsed_files(tmp_path) == 0
     # The same change as --vars re-parses the project.
     assert _parsed_files(tmp_path, "--vars", '{"week_start_min": "2026-03-16"}') > 0

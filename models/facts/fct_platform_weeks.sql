@@ -47,4 +47,7 @@ final as (
         and weeks.week_start <= bounds.last_week
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

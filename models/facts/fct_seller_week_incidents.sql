@@ -41,4 +41,7 @@ final as (
     from incidents
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

@@ -53,4 +53,7 @@ final as (
     where {{ in_open_week_window('weeks.week_start') }}
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

@@ -45,4 +45,7 @@ final as (
     from flagged
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

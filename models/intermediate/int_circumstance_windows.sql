@@ -32,4 +32,7 @@ listed as (
         or {{ dbt.position(dbt.concat(["'|'", "weekly_indicators.indicator", "'|'"]), listed) }} > 0
 )
 
-select * from listed
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from listed

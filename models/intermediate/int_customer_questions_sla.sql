@@ -130,4 +130,7 @@ final as (
         on weeks.week_start = deadlines.created_week
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

@@ -45,4 +45,7 @@ final as (
     group by 1, 2, 3
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

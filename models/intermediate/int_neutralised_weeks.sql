@@ -19,4 +19,7 @@ final as (
         on windows.country = 'ALL' or windows.country = sellers.country
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

@@ -173,4 +173,7 @@ final as (
     from joined
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

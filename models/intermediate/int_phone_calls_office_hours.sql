@@ -32,4 +32,7 @@ final as (
         and {{ dbt.datediff('cast(calls.started_date as timestamp)', 'calls.started_at_local', 'second') }} < 17 * 3600
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

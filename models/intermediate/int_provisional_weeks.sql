@@ -30,4 +30,7 @@ final as (
     where {{ in_event_weeks('weeks.week_start', weeks) }}
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

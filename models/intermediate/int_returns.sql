@@ -29,4 +29,7 @@ final as (
         on sellers.seller_id = returns.seller_id
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

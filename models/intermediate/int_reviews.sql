@@ -38,4 +38,7 @@ final as (
     from kept
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

@@ -113,4 +113,7 @@ final as (
     where order_rank <= {{ kept_orders }}
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

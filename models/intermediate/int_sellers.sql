@@ -45,4 +45,7 @@ final as (
         on order_loads.seller_id = sellers.seller_id
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

@@ -53,4 +53,7 @@ final as (
     {%- endif %}
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

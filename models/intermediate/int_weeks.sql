@@ -28,4 +28,7 @@ final as (
     from mondays
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final

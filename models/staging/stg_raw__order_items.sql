@@ -31,4 +31,7 @@ final as (
     from latest
 )
 
-select * from final
+select
+    *,
+    '{{ invocation_id }}' as _invocation_id
+from final
