@@ -1,5 +1,5 @@
 -- How well the outlook's strike risk ranks the sellers who strike (docs/metrics.md):
--- the outlook as of every measured week but the last (macros/outlook.sql, the
+-- the outlook as of every measured week but the last (macros/rules/outlook.sql, the
 -- rules of seller_outlook), each seller's risk of a strike week next week
 -- against whether the next week was a strike week. One row:
 --   auc             the chance that a seller who struck got a higher risk than

@@ -5,7 +5,7 @@ Split of the dbt project, and why:
 * `servicenorms_weekly` — seeds, staging, intermediate and `models/facts`,
   partitioned by ISO week. The incremental facts rebuild exactly the weeks of
   the run's partition range (`partitions.dbt_vars_for_range`, passed to dbt as
-  run parameters in the environment: macros/run_parameters.sql);
+  run parameters in the environment: macros/time/run_parameters.sql);
   the full-rebuild models upstream of them ride along so one `dbt build`
   refreshes everything the facts read.
 * `servicenorms_marts` — `models/marts`, unpartitioned: every mart is a full
@@ -225,11 +225,11 @@ def weekly_dbt_parameters(
     last_finalised: date | None = None,
     as_of: datetime | None = None,
 ) -> dict[str, str]:
-    """The run parameters of a weekly step (macros/run_parameters.sql).
+    """The run parameters of a weekly step (macros/time/run_parameters.sql).
 
     The platform's measured weeks end after `last_finalised`, the last week
     finalised as of the run, whatever weeks the run rebuilds; the weeks after
-    it are measured as the week in progress as of `as_of` (macros/provisional.sql),
+    it are measured as the week in progress as of `as_of` (macros/time/provisional.sql),
     also by a full refresh. A full refresh
     recreates the week-window models, so it must cover every week, whatever the
     run's partitions: no window (the defaults cover every week), and its tests

@@ -1,7 +1,7 @@
 """The strike-risk backtest of `marts.seller_outlook` (docs/metrics.md).
 
 `analyses/seller_outlook_backtest.sql` computes the outlook as of every measured
-week but the last, with the rules of the mart (macros/outlook.sql), and ranks
+week but the last, with the rules of the mart (macros/rules/outlook.sql), and ranks
 each seller's risk of a strike week against whether the next week was one.
 dbt compiles it; DuckDB runs it read-only on a built warehouse.
 

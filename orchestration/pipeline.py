@@ -88,7 +88,7 @@ def run_vars(
 ) -> dict:
     """The dbt vars of a build of [first_week, last_week] as of a time when
     `last_finalised` (default `last_week`) is the latest finalised week: `as_of`,
-    by default that week's cut-off (macros/run_parameters.sql)."""
+    by default that week's cut-off (macros/time/run_parameters.sql)."""
     finalised = last_finalised or last_week
     return {
         **week_window_vars(first_week, last_week),

@@ -40,7 +40,7 @@ MARTS_SCHEMA = "marts"
 STATE_SCHEMA = "publication"
 WRITES = "audit.week_window_writes"
 # The end of a write with no end (a model rebuilt from its window's first week on):
-# macros/run_parameters.sql, no_week_end().
+# macros/time/run_parameters.sql, no_week_end().
 NO_WEEK_END = date(2999, 1, 1)
 
 

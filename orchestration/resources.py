@@ -30,7 +30,7 @@ WAREHOUSE_ENV = "SERVICENORMS_WAREHOUSE"
 PUBLISHED_ENV = "SERVICENORMS_PUBLISHED"
 PAGES_ENV = "SERVICENORMS_PAGES"
 FIRST_WEEK_ENV = "SERVICENORMS_FIRST_WEEK"
-# A dbt run's parameters (macros/run_parameters.sql), by name.
+# A dbt run's parameters (macros/time/run_parameters.sql), by name.
 RUN_PARAMETERS = (
     "week_start_min",
     "week_start_max",
@@ -122,7 +122,7 @@ class WarehouseResource(ConfigurableResource):
     @contextmanager
     def dbt_environment(self, run_parameters: Mapping[str, str] | None = None) -> Iterator[None]:
         """Point the dbt profile (which reads SERVICENORMS_WAREHOUSE) at this warehouse
-        and pass the run's parameters (`SERVICENORMS_<NAME>`, macros/run_parameters.sql);
+        and pass the run's parameters (`SERVICENORMS_<NAME>`, macros/time/run_parameters.sql);
         a parameter not given is unset, so the models fall back to every week.
 
         dagster-dbt starts dbt as a subprocess that inherits this process's

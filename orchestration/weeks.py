@@ -59,5 +59,5 @@ def week_window_vars(first_week: date | None, last_week: date) -> dict[str, str]
 
 def measured_weeks_vars(last_finalised: date) -> dict[str, str]:
     """The dbt var ending the platform's measured weeks after `last_finalised`, the
-    last week finalised as of the run (macros/run_parameters.sql)."""
+    last week finalised as of the run (macros/time/run_parameters.sql)."""
     return {"measured_weeks_end": (last_finalised + timedelta(days=7)).isoformat()}

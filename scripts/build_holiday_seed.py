@@ -15,7 +15,7 @@ from pathlib import Path
 import holidays
 
 COUNTRIES = ("NL", "BE")
-# The years of the calendar (macros/calendar.sql).
+# The years of the calendar (macros/time/calendar.sql).
 FIRST_YEAR, LAST_YEAR = 2000, 2050
 OUT = Path(__file__).resolve().parents[1] / "seeds" / "public_holidays.csv"
 

@@ -38,7 +38,7 @@ def test_empty_warehouse_builds_every_mart_and_unit_tests_pass(tmp_path: Path) -
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()
     }
-    # The time rules know every day of 2000-2050 with its holidays (macros/calendar.sql;
+    # The time rules know every day of 2000-2050 with its holidays (macros/time/calendar.sql;
     # the data test calendar_years_have_holidays checks each year has some).
     first_day, last_day, christmases = con.execute(
         "select min(date_day), max(date_day),"

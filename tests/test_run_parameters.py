@@ -1,4 +1,4 @@
-"""A dbt run's parameters (macros/run_parameters.sql): the week window comes from
+"""A dbt run's parameters (macros/time/run_parameters.sql): the week window comes from
 --vars when given, else from the orchestrator's environment,
 else the defaults; and a new week's parameters leave dbt's partial parsing intact
 (changed --vars re-parse the whole project every run)."""

@@ -1,7 +1,7 @@
 -- The platform's measured weeks: from its first to its last week with
 -- activity (a non-REVIEWS indicator with a denominator, or a submitted
 -- review), up to the last week finalised as of the run (measured_weeks_end,
--- macros/run_parameters.sql). Every seller spine ends at the last of these
+-- macros/time/run_parameters.sql). Every seller spine ends at the last of these
 -- (SPEC §12). Bounded by the finalised weeks, not by the run's window: a
 -- re-run of a past week keeps every later week measured, and the reviews
 -- already landed for the week in progress do not make it a measured week

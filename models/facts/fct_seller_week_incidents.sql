@@ -3,7 +3,7 @@
 -- item, late handover, counted cancellation, late question, line without a
 -- valid track & trace code, unanswered call, customer question and return,
 -- with the sentence that tells the seller why it counts. The events are those
--- fct_seller_week_indicator_counts adds up (macros/indicator_events.sql),
+-- fct_seller_week_indicator_counts adds up (macros/rules/indicator_events.sql),
 -- after the same EXCLUDE_EVENTS circumstances, built in the same run for the
 -- same weeks: an event a circumstance takes out is no incident. Rebuilt per
 -- week window [week_start_min, week_start_max), like the counts.

@@ -1,4 +1,4 @@
--- The dynamic norms of the weeks in progress (macros/dynamic_norms.sql, the
+-- The dynamic norms of the weeks in progress (macros/rules/dynamic_norms.sql, the
 -- rules of int_dynamic_norms): the previous month's ratios, the seller's items
 -- landed so far. Rebuilt whole each run.
 {{ config(materialized='table') }}

@@ -1,4 +1,4 @@
--- REVIEWS per seller and week in progress (macros/reviews.sql, the rules of
+-- REVIEWS per seller and week in progress (macros/rules/reviews.sql, the rules of
 -- fct_seller_week_reviews) from the reviews landed so far. Rebuilt whole each run.
 {{ config(materialized='table') }}
 {{ seller_week_reviews(weeks=provisional_weeks()) }}

@@ -1,6 +1,6 @@
 -- How the week in progress is going: seller_week_indicators for the weeks not
 -- finalised yet (the week before a Wednesday, the current week), from what has
--- landed so far, by the same rules (macros/verdicts.sql over
+-- landed so far, by the same rules (macros/rules/verdicts.sql over
 -- int_provisional_*), as of the run's moment, for the weeks in progress with
 -- activity (int_provisional_weeks). is_strike says whether the week
 -- would strike as it stands: nothing here is a strike, reaches a trajectory or

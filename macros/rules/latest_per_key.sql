@@ -37,22 +37,3 @@ where _version_rank = 1
         on {% for k in key_columns %}touched.{{ k }} = landed.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
     {%- endif %}
 {%- endmacro %}
-
-{#- Config of a model incremental by key: staging (see latest_per_key) and the
-    intermediate models that recompute only changed keys (changed_since_built). -#}
-{% macro keyed_incremental_config(key_columns) -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=key_columns,
-) }}
-{%- endmacro %}
-
-{#- Rows of a model's inputs landed since the model was last built: their
-    `load_id_column` is above the greatest `_load_id` the model's own table
-    holds (every row carries the greatest load id of the rows it was computed
-    from). DuckDB pushes the subquery's value into the scan as a filter, so
-    the append-ordered inputs are read from their newest row groups only. -#}
-{% macro changed_since_built(load_id_column='_load_id') -%}
-    {{ load_id_column }} > (select coalesce(max(_load_id), 0) from {{ this }})
-{%- endmacro %}

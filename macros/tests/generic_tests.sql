@@ -15,7 +15,7 @@ where not coalesce(({{ expression }}), false)
 {% endtest %}
 
 {#- Years of a calendar in which a group (country) has no holiday flagged: the
-    holiday seed does not cover the calendar's years (macros/calendar.sql). -#}
+    holiday seed does not cover the calendar's years (macros/time/calendar.sql). -#}
 {% test every_year_has_a_holiday(model, date_column, group_column, holiday_column) %}
 select {{ group_column }}, {{ dbt.date_trunc('year', date_column) }} as calendar_year
 from {{ model }}

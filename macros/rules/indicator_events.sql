@@ -4,7 +4,7 @@
     progress (seller_week_provisional) counts them as of now. They can only
     disagree if these rules do.
 
-    Every CTE has the columns the circumstances need (macros/circumstances.sql):
+    Every CTE has the columns the circumstances need (macros/rules/circumstances.sql):
       event_key, seller_id, country, week_start, match_date (the date that
       places the event in its week, matched against circumstance windows),
       link_id, line_transporter_code, numerator, denominator (0 or 1 each).
@@ -12,7 +12,7 @@
       event_type, event_id, order_item_id, event_date, event_at (the moment,
       when it is a timestamp), reason_code and reason (a sentence for the seller).
 
-    `weeks`: none for the run's week window (macros/run_parameters.sql), else a
+    `weeks`: none for the run's week window (macros/time/run_parameters.sql), else a
     pair of SQL date expressions [first Monday, end Monday).
     `as_of`: none for finalised weeks; for a week in progress, a SQL expression
     of the local wall-clock moment the rules that use the measurement cut-off
@@ -355,7 +355,7 @@ return_events as (
 {#- Numerator and denominator per seller, week and indicator of these events
     (all weekly indicators but REVIEWS), after EXCLUDE_EVENTS circumstances:
     the weekly counts (`weeks` none: the run's window) and those of the week in
-    progress (macros/provisional.sql). Arguments as indicator_event_ctes. -#}
+    progress (macros/time/provisional.sql). Arguments as indicator_event_ctes. -#}
 {% macro seller_week_indicator_counts(weeks=none, as_of=none) -%}
 with {{ indicator_event_ctes(weeks=weeks, as_of=as_of) }},
 

@@ -39,7 +39,7 @@
 {%- endmacro %}
 
 {#- The moment the run takes as now, as ISO-8601 text with its offset, or none
-    when the run does not say (macros/provisional.sql then takes the cut-off of
+    when the run does not say (macros/time/provisional.sql then takes the cut-off of
     the last finalised week). The week in progress is measured as of it. -#}
 {% macro run_as_of() -%}
     {{ return(run_parameter('as_of', '') or none) }}
