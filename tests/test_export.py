@@ -13,9 +13,9 @@ import pytest
 from loopback import request, serve
 from shared_data import strict_schema
 
-from orchestration.api import create_app
 from orchestration.cli import main
-from orchestration.retailer_v10 import INDICATORS, MEDIA_TYPE, seller_file_name
+from orchestration.serve.api import create_app
+from orchestration.serve.retailer_v10 import INDICATORS, MEDIA_TYPE, seller_file_name
 
 WEEK = "2026-W39"
 WEEK_START = date(2026, 9, 21)

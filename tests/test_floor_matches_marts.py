@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.contract import WEEKLY_INDICATORS
 from orchestration.generator import generate
-from orchestration.landing import land_directory
+from orchestration.ingest.contract import WEEKLY_INDICATORS
+from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import build_weeks
 
 ROOT = Path(__file__).resolve().parents[1]

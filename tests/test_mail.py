@@ -14,7 +14,10 @@ import pytest
 from dagster import materialize
 from loopback import SmtpSink, smtp_server
 
-from orchestration.mail import (
+from orchestration.defs.mail_assets import MailResource, wednesday_mail
+from orchestration.defs.resources import WarehouseResource
+from orchestration.run_weeks import partition_range_tags
+from orchestration.serve.mail import (
     EVENTS,
     LEDGER,
     MailSettings,
@@ -26,9 +29,6 @@ from orchestration.mail import (
     render,
     weeks_to_mail,
 )
-from orchestration.mail_assets import MailResource, wednesday_mail
-from orchestration.resources import WarehouseResource
-from orchestration.run_weeks import partition_range_tags
 
 WEEK = date(2026, 9, 21)  # 2026-W39, the published demo's last week
 STRIKE = Notification("FULFILMENT", "STRIKE", 0.925, ">=", 0.93, 3, "TEMPORARY_CLOSURE", "strike")

@@ -15,7 +15,7 @@ import pytest
 from shared_data import olist_sample_dir
 
 from orchestration.cli import main
-from orchestration.olist import OlistImportError, import_olist
+from orchestration.ingest.olist import OlistImportError, import_olist
 
 ORDERS = (
     "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"

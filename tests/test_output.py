@@ -9,11 +9,11 @@ import io
 
 from conftest import OPERATED_WEEKS, OperatedWarehouse
 
-from orchestration.contract import ENTITIES
-from orchestration.landing import BatchResult, IgnoredFile, LandingSummary
+from orchestration.ingest.contract import ENTITIES
+from orchestration.ingest.landing import BatchResult, IgnoredFile, LandingSummary
+from orchestration.ingest.report import landing_report
+from orchestration.ingest.validation import Finding
 from orchestration.progress import PlainReporter, TerminalReporter, for_stream
-from orchestration.report import landing_report
-from orchestration.validation import Finding
 
 
 def _warn(source_file: str, rows: int) -> Finding:

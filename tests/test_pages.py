@@ -17,10 +17,10 @@ import duckdb
 import pytest
 from pages_site import LAST_WEEK, DemoSite
 
-from orchestration import pages
-from orchestration.charts import nice_ticks, value_range
 from orchestration.cli import main
-from orchestration.pages import (
+from orchestration.serve import pages
+from orchestration.serve.charts import nice_ticks, value_range
+from orchestration.serve.pages import (
     PagesError,
     build_site,
     format_norm,
