@@ -16,6 +16,24 @@ import pytest
 # a developer's own DAGSTER_HOME would collect every test's runs instead.
 os.environ.pop("DAGSTER_HOME", None)
 
+TESTS = Path(__file__).resolve().parent
+#: The folders of tests/, named for what their tests cost (markers in pyproject.toml).
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test with its folder (`pytest -m unit` selects as `pytest tests/unit`
+    does); a test outside the three folders is an error naming where it belongs."""
+    for item in items:
+        path = item.path.resolve()
+        tier = path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else None
+        if tier not in TIERS:
+            raise pytest.UsageError(
+                f"{path}: a test belongs in tests/unit (no dbt build), tests/integration "
+                "(dbt on tiny hand-built data) or tests/e2e (generated data, whole runs)"
+            )
+        item.add_marker(tier)
+
 
 @pytest.fixture(scope="session")
 def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
@@ -64,7 +82,7 @@ def browser():
     """One headless Chromium per test module (tests/browser.py). Not per session:
     Playwright's synchronous API keeps an asyncio loop running in the main thread
     while the browser is open, and later tests that run a loop of their own (the
-    SMTP server of tests/test_mail.py) would fail with "another loop is running"."""
+    SMTP server of tests/e2e/test_mail.py) would fail with "another loop is running"."""
     from browser import chromium
 
     with chromium() as instance:

@@ -208,7 +208,7 @@ def weekly_dbt_args(full_refresh: bool, first_build: bool = False) -> list[str]:
     parameters in the environment: weekly_dbt_parameters).
 
     dbt's unit tests check the rules on fixed inputs, not the week's data: the
-    test suite runs them (tests/test_dbt_project.py), the weekly job does not.
+    test suite runs them (tests/integration/test_dbt_project.py), the weekly job does not.
     A full refresh, and the first build of a step's models (`first_build`),
     compute every week at once and take the full-build threads, if set.
     """

@@ -14,12 +14,10 @@ from orchestration.ingest.contract import WEEKLY_INDICATORS
 from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import build_weeks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("bench_floor", ROOT / "bench" / "floor.py")
 floor = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(floor)
-
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

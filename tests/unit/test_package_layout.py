@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = "orchestration"
-PACKAGE_DIR = Path(__file__).resolve().parents[1] / PACKAGE
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / PACKAGE
 
 
 def module_name(path: Path, root: Path) -> str:

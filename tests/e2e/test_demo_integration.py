@@ -106,7 +106,7 @@ def test_every_incident_reason_occurs_and_the_incidents_add_up(demo_warehouse: P
         )
     }
     # The common kinds on generated data (every kind, on hand-built data:
-    # tests/test_incidents.py).
+    # tests/integration/test_incidents.py).
     assert {"LATE_DELIVERY_ATTEMPT", "NOT_RECEIVED", "NOT_SHIPPED", "LATE_HANDOVER",
             "CANCELLED_BY_SELLER", "ANSWERED_LATE", "NOT_ANSWERED", "CALL_NOT_ANSWERED",
             "CUSTOMER_QUESTION", "RETURN", "INVALID_TRACK_AND_TRACE_CODE"} <= codes

@@ -3,7 +3,7 @@ week, swapped in atomically, byte-identical for the same marts, and written
 again only where the rows changed.
 
 The published copies here are hand-made (two marts, one with weeks and one
-without); tests/test_orchestration.py checks the files a real run publishes.
+without); tests/e2e/test_orchestration.py checks the files a real run publishes.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ replaces, and copies a table whole whenever that cannot be shown to be the same.
 
 The warehouse here is hand-made: two marts and the record of writes the dbt
 models keep (macros/week_window_writes.sql); the dbt side is covered by
-tests/test_orchestration.py, whose published copies must equal the warehouse
+tests/e2e/test_orchestration.py, whose published copies must equal the warehouse
 after every run.
 """
 

@@ -19,7 +19,7 @@ from orchestration.ingest.validation import (
     max_quarantine_share_from_env,
 )
 
-CORPUS = Path(__file__).parent / "bad_inputs" / "landing"
+CORPUS = Path(__file__).parents[1] / "bad_inputs" / "landing"
 LONG = 10 * 1024 * 1024
 
 
