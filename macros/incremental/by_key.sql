@@ -1,19 +1,10 @@
-{#- Incremental by key: a model that recomputes only the keys whose inputs
-    changed since it was last built, and replaces their rows (delete+insert on
-    the key). Its rows carry `_load_id`, the greatest load id of the landed rows
+{#- Incremental by key (config: materialized='incremental',
+    incremental_strategy='delete+insert', unique_key=<its key>): a model that
+    recomputes only the keys whose inputs changed since it was last built, and
+    replaces their rows. Its rows carry `_load_id`, the greatest load id of the landed rows
     they were computed from; load ids only grow, so an input row with a load id
     above the table's greatest is one the table has not seen. Worth it only for
     the large tables (docs/benchmarks.md); the others are rebuilt whole. -#}
-
-{#- Config of a model incremental by key: staging (see latest_per_key) and the
-    intermediate models that recompute only changed keys (changed_since_built). -#}
-{% macro keyed_incremental_config(key_columns) -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=key_columns,
-) }}
-{%- endmacro %}
 
 {#- Rows of a model's inputs landed since the model was last built: their
     `load_id_column` is above the greatest `_load_id` the model's own table

@@ -6,17 +6,9 @@
 -- Counting starts at created_at (or the window's opening, if later); the part
 -- left over after the creation day runs from the opening of the next counting
 -- day. A deadline that uses up a day's window ends at that window's end.
---
--- Incremental by question: recomputed when the question or its seller changed
--- (the calendar and the norms are seeds: a change there needs a full refresh).
-{{ keyed_incremental_config('case_id') }}
 {% set hour_us = 3600 * 1000000 %}
 with questions as (
     select * from {{ ref('stg_raw__customer_questions') }}
-    {%- if is_incremental() %}
-    where {{ changed_since_built() }}
-        or seller_id in (select seller_id from {{ ref('int_sellers') }} where {{ changed_since_built() }})
-    {%- endif %}
 ),
 
 sellers as (

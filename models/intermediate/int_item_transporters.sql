@@ -4,7 +4,11 @@
 -- any item of its order did (SPEC §12); `order_id` is NULL for an item not
 -- landed. Incremental by order item: an item is recomputed when its staging
 -- row or one of its shipment lines changed.
-{{ keyed_incremental_config('order_item_id') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_item_id',
+) }}
 -- The inputs are referenced directly, not through import CTEs: a CTE used
 -- twice is materialised whole, and each input is read by two CTEs here.
 with

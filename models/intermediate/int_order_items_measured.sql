@@ -7,7 +7,11 @@
 -- load id of the rows it was computed from). The large inputs are referenced
 -- directly, not through shared CTEs: a CTE used twice is materialised whole,
 -- which would copy the year's events into every weekly run.
-{{ keyed_incremental_config('order_item_id') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_item_id',
+) }}
 with
 {%- if is_incremental() %}
 -- The items to recompute: any of their inputs landed since the last build.

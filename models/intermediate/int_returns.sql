@@ -1,12 +1,6 @@
 -- Returns of landed sellers, attributed to the seller on the return row.
--- Incremental by return: recomputed when the return or its seller changed.
-{{ keyed_incremental_config('return_id') }}
 with returns as (
     select * from {{ ref('stg_raw__returns') }}
-    {%- if is_incremental() %}
-    where {{ changed_since_built() }}
-        or seller_id in (select seller_id from {{ ref('int_sellers') }} where {{ changed_since_built() }})
-    {%- endif %}
 ),
 
 sellers as (

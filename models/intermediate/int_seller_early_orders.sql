@@ -2,96 +2,20 @@
 -- order (FBB and cancelled too) ranked by its earliest ordered_at, ties by
 -- order_id; the first `groeistart_orders` (100) are kept, every order of a
 -- seller with fewer. int_sellers reads the 100th from here. `_load_id` is the
--- greatest load id of the order's items.
---
--- Incremental by seller, without reading the sellers' history: landed items
--- only add to what is kept. A new or changed item joins its order (the order
--- starts at the least ordered_at of its items), and a seller's orders are
--- ranked again over the kept ones and the changed ones when that can change
--- them: the seller has fewer than 100 kept, or the item is of a kept order or
--- ordered no later than the 100th. An order that was not kept started after
--- the 100th, so it can only enter through an item of this load ordered before
--- that, and then the item's ordered_at is its start; an order's items of
--- earlier loads have lower load ids than the new one. That holds while an item
--- keeps its seller, order and ordered_at. Where a landed version of a changed
--- item differs in any of them, every seller it names (old and new) is ranked
--- again from all of its items (`rescanned`), and its kept orders are forgotten
--- first (pre-hook: a seller left without items keeps no rows).
-{{ keyed_incremental_config('seller_id') }}
--- The rescanned sellers are read once per build, into a session table
--- (macro early_orders_rescanned_table) that the pre-hooks fill and use.
-{{ config(
-    pre_hook=[
-        "{% if is_incremental() %}{{ early_orders_save_rescanned_sellers() }}{% endif %}",
-        "{% if is_incremental() %}delete from {{ this }} where seller_id in (select seller_id from {{ early_orders_rescanned_table() }}){% endif %}",
-    ],
-    post_hook=["{% if is_incremental() %}{% do adapter.drop_relation(early_orders_rescanned_table()) %}{% endif %}"],
-) }}
+-- greatest load id of the order's items. Rebuilt whole each run (a group by
+-- over the staged items; incremental by seller did not pay, docs/benchmarks.md).
 {%- set kept_orders = var('groeistart_orders') %}
 with items as (
     select seller_id, order_id, ordered_at, _load_id
     from {{ ref('stg_raw__order_items') }}
-    {%- if is_incremental() %}
-    where {{ changed_since_built() }}
-    {%- endif %}
 ),
 
-{% if is_incremental() -%}
-rescanned as (
-    select seller_id from {{ early_orders_rescanned_table() }}
-),
-
--- The sellers whose kept orders the changed items can change.
-reranked as (
-    select items.seller_id
-    from items
-    left join {{ this }} as hundredth
-        on hundredth.seller_id = items.seller_id
-        and hundredth.order_rank = {{ kept_orders }}
-    where hundredth.seller_id is null
-        or items.ordered_at <= hundredth.first_ordered_at
-    union
-    select items.seller_id
-    from items
-    inner join {{ this }} as kept
-        on kept.seller_id = items.seller_id
-        and kept.order_id = items.order_id
-),
-
-candidate_orders as (
-    select seller_id, order_id, first_ordered_at, _load_id
-    from {{ this }}
-    where seller_id in (select seller_id from reranked)
-        and seller_id not in (select seller_id from rescanned)
-    union all
-    select seller_id, order_id, min(ordered_at) as first_ordered_at, max(_load_id) as _load_id
-    from items
-    where seller_id in (select seller_id from reranked)
-        and seller_id not in (select seller_id from rescanned)
-    group by seller_id, order_id
-    union all
-    -- Empty unless an item moved: the join then reads the sellers' items.
-    select all_items.seller_id, all_items.order_id, min(all_items.ordered_at) as first_ordered_at,
-        max(all_items._load_id) as _load_id
-    from {{ ref('stg_raw__order_items') }} as all_items
-    where all_items.seller_id in (select seller_id from rescanned)
-    group by all_items.seller_id, all_items.order_id
-),
-
-orders as (
-    select seller_id, order_id, min(first_ordered_at) as first_ordered_at, max(_load_id) as _load_id
-    from candidate_orders
-    group by seller_id, order_id
-),
-
-{% else -%}
 orders as (
     select seller_id, order_id, min(ordered_at) as first_ordered_at, max(_load_id) as _load_id
     from items
     group by seller_id, order_id
 ),
 
-{% endif -%}
 ranked as (
     select
         seller_id,

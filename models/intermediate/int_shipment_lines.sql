@@ -5,7 +5,11 @@
 -- depends_on: {{ ref('transporters') }}
 -- Incremental by shipment line: only lines whose staging row changed since the
 -- last build are recomputed (a changed transporters seed needs --full-refresh).
-{{ keyed_incremental_config(['shipment_id', 'order_item_id']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['shipment_id', 'order_item_id'],
+) }}
 {#- One constant pattern per transporter, read from the seed when the model runs:
     a pattern taken from a joined column is recompiled for every row. -#}
 {% set tracked_patterns = [] %}

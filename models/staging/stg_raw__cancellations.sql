@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'cancellations'), ['order_item_id']) }}
 ),
@@ -10,7 +9,7 @@ final as (
         {{ local_date('cancelled_at') }} as cancelled_date,
         initiated_by,
         reason_code,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

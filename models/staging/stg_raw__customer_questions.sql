@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['case_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'customer_questions'), ['case_id']) }}
 ),
@@ -14,7 +13,7 @@ final as (
         first_response_at,
         {{ to_local('first_response_at') }} as first_response_at_local,
         forwarded_by_bol,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

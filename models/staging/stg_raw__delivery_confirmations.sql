@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'delivery_confirmations'), ['order_item_id']) }}
 ),
@@ -8,7 +7,7 @@ final as (
         order_item_id,
         asked_at,
         answer,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

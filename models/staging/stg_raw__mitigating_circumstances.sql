@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['circumstance_id']) }}
 -- The latest row per circumstance wins; a withdrawn row retracts it (SPEC §8).
 with latest as (
     {{ latest_per_key(source('raw', 'mitigating_circumstances'), ['circumstance_id']) }}
@@ -16,7 +15,7 @@ final as (
         effect,
         description,
         coalesce(withdrawn, false) as is_withdrawn,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

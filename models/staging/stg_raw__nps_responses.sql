@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['response_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'nps_responses'), ['response_id']) }}
 ),
@@ -11,7 +10,7 @@ final as (
         responded_at,
         {{ local_date('responded_at') }} as responded_date,
         score,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

@@ -1,4 +1,8 @@
-{{ keyed_incremental_config(['order_item_id']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['order_item_id'],
+) }}
 with latest as (
     {{ latest_per_key(source('raw', 'order_items'), ['order_item_id']) }}
 ),
@@ -26,7 +30,7 @@ final as (
         latest_handover_at,
         {{ to_local('latest_handover_at') }} as latest_handover_at_local,
         {{ local_date('latest_handover_at') }} as latest_handover_date,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['call_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'phone_calls'), ['call_id']) }}
 ),
@@ -11,7 +10,7 @@ final as (
         {{ to_local('started_at') }} as started_at_local,
         {{ local_date('started_at') }} as started_date,
         answered,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

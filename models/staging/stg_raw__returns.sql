@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['return_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'returns'), ['return_id']) }}
 ),
@@ -12,7 +11,7 @@ final as (
         {{ local_date('registered_at') }} as registered_date,
         quantity,
         main_reason,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

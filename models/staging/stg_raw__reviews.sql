@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['review_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'reviews'), ['review_id']) }}
 ),
@@ -11,7 +10,7 @@ final as (
         submitted_at,
         {{ local_date('submitted_at') }} as submitted_date,
         grade,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

@@ -1,4 +1,3 @@
-{{ keyed_incremental_config(['seller_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'sellers'), ['seller_id']) }}
 ),
@@ -9,7 +8,7 @@ final as (
         display_name,
         country,
         registered_at,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

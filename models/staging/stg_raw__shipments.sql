@@ -1,4 +1,8 @@
-{{ keyed_incremental_config(['shipment_id', 'order_item_id']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['shipment_id', 'order_item_id'],
+) }}
 with latest as (
     {{ latest_per_key(source('raw', 'shipments'), ['shipment_id', 'order_item_id']) }}
 ),
@@ -14,7 +18,7 @@ final as (
         parcel_type,
         handed_over_at,
         {{ to_local('handed_over_at') }} as handed_over_at_local,
-        -- the incremental watermark (macro latest_per_key)
+        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

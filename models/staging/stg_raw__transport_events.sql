@@ -1,4 +1,8 @@
-{{ keyed_incremental_config(['shipment_id', 'event_code', 'event_at']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['shipment_id', 'event_code', 'event_at'],
+) }}
 -- The natural key is the whole row: every landed version of a key is the same
 -- event, so the latest version (macro latest_per_key) differs from the others
 -- only in its load. A group by key gives the same rows without ranking every
