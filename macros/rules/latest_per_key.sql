@@ -3,13 +3,12 @@
     same path (its content changed) wins over its earlier loads; inside one
     file, the last row.
 
-    Incrementally, only the keys touched by loads landed since the table was last
-    built are re-ranked, over every landed version of those keys, so the result
-    is what a full rebuild gives; the model's delete+insert on the natural key
-    replaces their rows. The watermark is the highest `_load_id` among the rows
-    kept: load ids only grow, and every load up to it was landed before that
-    build. A load whose rows all lose keeps the watermark where it is and is
-    simply re-ranked (to the same winners) next time. -#}
+    In a model incremental by key (macros/incremental/by_key.sql), only the
+    keys touched by loads landed since the table was last built are re-ranked,
+    over every landed version of those keys, so the result is what a full
+    rebuild gives; the model's delete+insert on the natural key replaces their
+    rows. A load whose rows all lose leaves the table's greatest `_load_id`
+    where it is and is simply re-ranked (to the same winners) next time. -#}
 {% macro latest_per_key(relation, key_columns) -%}
 select *
 from (

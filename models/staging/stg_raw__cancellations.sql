@@ -9,7 +9,7 @@ final as (
         {{ local_date('cancelled_at') }} as cancelled_date,
         initiated_by,
         reason_code,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

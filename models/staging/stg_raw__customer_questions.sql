@@ -13,7 +13,7 @@ final as (
         first_response_at,
         {{ to_local('first_response_at') }} as first_response_at_local,
         forwarded_by_bol,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

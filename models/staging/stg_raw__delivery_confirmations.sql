@@ -7,7 +7,7 @@ final as (
         order_item_id,
         asked_at,
         answer,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

@@ -15,7 +15,7 @@ final as (
         effect,
         description,
         coalesce(withdrawn, false) as is_withdrawn,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

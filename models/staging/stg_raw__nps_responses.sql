@@ -10,7 +10,7 @@ final as (
         responded_at,
         {{ local_date('responded_at') }} as responded_date,
         score,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

@@ -30,7 +30,7 @@ final as (
         latest_handover_at,
         {{ to_local('latest_handover_at') }} as latest_handover_at_local,
         {{ local_date('latest_handover_at') }} as latest_handover_date,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

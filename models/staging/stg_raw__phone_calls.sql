@@ -10,7 +10,7 @@ final as (
         {{ to_local('started_at') }} as started_at_local,
         {{ local_date('started_at') }} as started_date,
         answered,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

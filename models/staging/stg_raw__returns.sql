@@ -11,7 +11,7 @@ final as (
         {{ local_date('registered_at') }} as registered_date,
         quantity,
         main_reason,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

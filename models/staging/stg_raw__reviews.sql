@@ -10,7 +10,7 @@ final as (
         submitted_at,
         {{ local_date('submitted_at') }} as submitted_date,
         grade,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

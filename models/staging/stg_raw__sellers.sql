@@ -8,7 +8,7 @@ final as (
         display_name,
         country,
         registered_at,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

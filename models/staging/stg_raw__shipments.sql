@@ -18,7 +18,7 @@ final as (
         parcel_type,
         handed_over_at,
         {{ to_local('handed_over_at') }} as handed_over_at_local,
-        -- the load of this version: the models incremental by key compare it (macros/incremental/by_key.sql)
+        -- this version's load: what the keyed models compare (macros/incremental/by_key.sql)
         _load_id
     from latest
 )

@@ -6,7 +6,7 @@
 -- The natural key is the whole row: every landed version of a key is the same
 -- event, so the latest version (macro latest_per_key) differs from the others
 -- only in its load. A group by key gives the same rows without ranking every
--- landed event (the largest raw table); `_load_id`, the incremental watermark,
+-- landed event (the largest raw table); `_load_id` (what the keyed models compare)
 -- is the latest load that carried the event. Incrementally, that load is one of
 -- those landed since the last build (their ids are above every earlier one), so
 -- only the new loads are read.

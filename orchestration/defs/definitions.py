@@ -65,8 +65,8 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
             "publish the read-only copy, write the week's mails and the performance pages."
         ),
     )
-    # The week in progress alone: what it is computed from (landing, the models
-    # incremental by key, no weekly facts), then the copy.
+    # The week in progress alone: what it is computed from (landing, the staging
+    # and intermediate models it reads, no weekly facts), then the copy.
     provisional_job = define_asset_job(
         PROVISIONAL_JOB,
         selection=AssetSelection.assets(PROVISIONAL_MART).upstream()
