@@ -40,7 +40,7 @@ test-unit: install
 # Benchmarks (not part of the test suite): make bench SCALE=demo|tenth|bol
 SCALE ?= demo
 bench: parse
-	$(BIN)/python -m orchestration.bench --scale $(SCALE) --out bench-results --plot docs/benchmarks.png
+	$(BIN)/python -m bench.run --scale $(SCALE) --out bench-results --plot docs/benchmarks.png
 
 lint: install
 	$(BIN)/ruff check orchestration tests scripts bench

@@ -41,7 +41,7 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     fresh DuckDB file and built once (seeds, models, data tests) up to a late week."""
     from scenarios import BUILD_LAST_WEEK, ScenarioWarehouse, build_all_scenarios
 
-    from orchestration.landing import land_directory
+    from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
 
     root = tmp_path_factory.mktemp("scenarios")
@@ -78,7 +78,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """120 generated sellers over 32 weeks, landed and built once (dbt alone): every
     rule fires; tests read it and do not change it (but for rebuilding it the same)."""
     from orchestration.generator import generate
-    from orchestration.landing import land_directory
+    from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
 
     root = tmp_path_factory.mktemp("demo")
@@ -158,11 +158,11 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory):
 
     import duckdb
 
+    from orchestration.defs.resources import default_published_path
     from orchestration.generator import generate
-    from orchestration.landing import land_directory
+    from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
     from orchestration.publish import publish_marts
-    from orchestration.resources import default_published_path
 
     root = tmp_path_factory.mktemp("published-demo")
     landing = root / "landing"

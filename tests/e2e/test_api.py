@@ -20,8 +20,8 @@ import pytest
 from loopback import request, serve
 from shared_data import strict_schema
 
-from orchestration.api import create_app
-from orchestration.retailer_v10 import INDICATORS, MEDIA_TYPE
+from orchestration.serve.api import create_app
+from orchestration.serve.retailer_v10 import INDICATORS, MEDIA_TYPE
 from orchestration.weeks import measurement_cutoff
 
 LAST_WEEK = date(2026, 9, 21)  # 2026-W39, the published copy's last week

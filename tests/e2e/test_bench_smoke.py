@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.bench import SCALES, floor_ratios, run_benchmark, run_stage
+from bench.run import SCALES, floor_ratios, run_benchmark, run_stage
 
 SMOKE_STAGES = ("generate", "land", "validate", "dbt_full_build", "floor", "marts_rebuild")
 

@@ -27,16 +27,16 @@ from dagster import (
 )
 from dagster_ui import dagster_webserver, graphql
 
-from orchestration.definitions import build_definitions
-from orchestration.instance import RUN_PROCESS_TAG, operator_instance, this_process
-from orchestration.partitions import partition_key_for_week
-from orchestration.resources import (
+from orchestration.defs.definitions import build_definitions
+from orchestration.defs.resources import (
     DEFAULT_FIRST_WEEK,
     ServiceNormsSettings,
     WarehouseResource,
     dagster_home,
 )
-from orchestration.sensors import CIRCUMSTANCES_SENSOR
+from orchestration.defs.sensors import CIRCUMSTANCES_SENSOR
+from orchestration.instance import RUN_PROCESS_TAG, operator_instance, this_process
+from orchestration.partitions import partition_key_for_week
 from orchestration.weeks import parse_iso_week
 
 WEEKLY_FACT = AssetKey("fct_seller_week_indicator_counts")
@@ -210,9 +210,9 @@ def test_the_readme_walkthrough_names_only_what_the_ui_shows() -> None:
     name in backticks) is an asset, group, job, schedule, sensor, check or run tag
     of the definitions the UI loads."""
     from orchestration.dbt_runner import PROJECT_DIR
+    from orchestration.defs.sensors import CIRCUMSTANCES_TAG
     from orchestration.instance import RUN_PROCESS_TAG
     from orchestration.run_weeks import AS_OF_TAG
-    from orchestration.sensors import CIRCUMSTANCES_TAG
 
     readme = (PROJECT_DIR / "README.md").read_text()
     section = readme.split("## Orchestration (Dagster)")[1].split("\n## ")[0]

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 from conftest import DEMO_LAST_WEEK
 
-from orchestration.contract import WEEKLY_INDICATORS
-from orchestration.landing import land_directory
+from orchestration.ingest.contract import WEEKLY_INDICATORS
+from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import build_weeks
 
 MARTS = (

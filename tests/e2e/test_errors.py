@@ -10,7 +10,6 @@ import io
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -50,7 +49,7 @@ def test_a_failing_dbt_model_is_named_with_its_error_in_the_last_line(
 
 HOLD = (
     "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-    "time.sleep(120)"
+    "time.sleep(3600)"  # until held() kills it: however slow the run, the file stays held
 )
 
 
@@ -73,7 +72,6 @@ def test_a_run_on_a_warehouse_held_by_another_process_names_its_pid_in_one_line(
 ) -> None:
     wh = operated_warehouse.copy_to(tmp_path)
     with held(wh.warehouse) as pid:
-        started = time.monotonic()
         code, _, err = run_cli(
             "run", "--landing", str(wh.landing), "--warehouse", str(wh.warehouse)
         )
@@ -81,7 +79,6 @@ def test_a_run_on_a_warehouse_held_by_another_process_names_its_pid_in_one_line(
     line = err.strip().splitlines()[-1]  # progress lines come before it
     assert f"is held by another process (PID {pid}," in line
     assert f"readers belong on the published copy {wh.published}" in line
-    assert time.monotonic() - started < 120
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ import pytest
 from loopback import request, serve
 from shared_data import strict_schema
 
-from orchestration.api import create_app
 from orchestration.cli import main
-from orchestration.retailer_v10 import INDICATORS, MEDIA_TYPE, seller_file_name
+from orchestration.serve.api import create_app
+from orchestration.serve.retailer_v10 import INDICATORS, MEDIA_TYPE, seller_file_name
 
 WEEK = "2026-W39"
 WEEK_START = date(2026, 9, 21)
@@ -97,8 +97,6 @@ def test_exporting_a_week_again_gives_the_same_bytes(published_demo: Path, tmp_p
     [
         ("2020-W10", "is not published: the published weeks are 2026-W"),
         ("2099-W10", "is not finalised yet"),
-        ("2026-39", "is not of the form YYYY-Www"),
-        ("2025-W53", "has no ISO week 53"),
     ],
 )
 def test_a_week_that_cannot_be_exported_is_a_one_line_error(
@@ -107,6 +105,24 @@ def test_a_week_that_cannot_be_exported_is_a_one_line_error(
     assert export(published_demo, tmp_path, week) == 1
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
+    assert not (tmp_path / week).exists()
+
+
+@pytest.mark.parametrize(
+    ("week", "message"),
+    [
+        ("2026-39", "is not of the form YYYY-Www"),
+        ("2025-W53", "has no ISO week 53"),
+    ],
+)
+def test_a_week_that_is_no_iso_week_is_misuse_naming_the_option(
+    published_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], week: str, message
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        export(published_demo, tmp_path, week)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --week" in err and message in err and err.count("\n") == 1, err
     assert not (tmp_path / week).exists()
 
 

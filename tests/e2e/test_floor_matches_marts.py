@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from conftest import built_copy
 
-from orchestration.contract import WEEKLY_INDICATORS
+from orchestration.ingest.contract import WEEKLY_INDICATORS
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("bench_floor", ROOT / "bench" / "floor.py")

@@ -56,7 +56,7 @@ def test_a_re_run_week_lists_the_incidents_of_a_correction_and_of_circumstances(
     from datetime import timedelta
 
     from orchestration.generator import generate
-    from orchestration.landing import land_directory
+    from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
     from orchestration.weeks import parse_iso_week
 

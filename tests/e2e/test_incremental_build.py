@@ -11,10 +11,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.bench import hold_back_week, release_held
-from orchestration.contract import ENTITIES
+from bench.run import hold_back_week, release_held
 from orchestration.generator import generate
-from orchestration.landing import land_directory
+from orchestration.ingest.contract import ENTITIES
+from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import build_weeks
 from orchestration.weeks import iso_week_key, parse_iso_week
 

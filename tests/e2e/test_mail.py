@@ -14,10 +14,10 @@ import duckdb
 from dagster import materialize
 from loopback import SmtpSink, smtp_server
 
-from orchestration.mail import EVENTS, LEDGER, MailSettings, deliver
-from orchestration.mail_assets import MailResource, wednesday_mail
-from orchestration.resources import WarehouseResource
+from orchestration.defs.mail_assets import MailResource, wednesday_mail
+from orchestration.defs.resources import WarehouseResource
 from orchestration.run_weeks import partition_range_tags
+from orchestration.serve.mail import EVENTS, LEDGER, MailSettings, deliver
 
 WEEK = date(2026, 9, 21)  # 2026-W39, the published demo's last week
 

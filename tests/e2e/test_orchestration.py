@@ -20,13 +20,13 @@ from dagster import DagsterInstance, Definitions, build_sensor_context
 
 from orchestration.cli import main
 from orchestration.dbt_runner import PROJECT_DIR
-from orchestration.definitions import WEEKLY_JOB, build_definitions
+from orchestration.defs.definitions import WEEKLY_JOB, build_definitions
+from orchestration.defs.resources import ServiceNormsSettings, WarehouseResource
+from orchestration.defs.sensors import CIRCUMSTANCES_SENSOR, CIRCUMSTANCES_TAG
 from orchestration.pipeline import _failure_message, execute_weeks
 from orchestration.publish import NO_WEEK_END
 from orchestration.publish_parquet import parquet_root
-from orchestration.resources import ServiceNormsSettings, WarehouseResource
 from orchestration.run_weeks import AS_OF_TAG
-from orchestration.sensors import CIRCUMSTANCES_SENSOR, CIRCUMSTANCES_TAG
 
 FIRST_WEEK = "2026-W38"  # the first partition, and the generator's first week
 MEASURED_WEEK = date(2026, 10, 12)  # 2026-W42

@@ -18,9 +18,9 @@ import duckdb
 import pytest
 from pages_site import LAST_WEEK, DemoSite
 
-from orchestration import pages
 from orchestration.cli import main
-from orchestration.pages import (
+from orchestration.serve import pages
+from orchestration.serve.pages import (
     PagesError,
     build_site,
     seller_file_name,

@@ -16,7 +16,7 @@ import pytest
 from browser import artifact_path
 from pages_site import LAST_WEEK, DemoSite
 
-from orchestration.pages import INCIDENTS_LISTED, TREND_WEEKS, seller_href
+from orchestration.serve.pages import INCIDENTS_LISTED, TREND_WEEKS, seller_href
 from orchestration.weeks import iso_week_key
 
 FINE = {"CASE_ITEM_RATIO", "RETURNS"}

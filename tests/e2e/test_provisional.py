@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from orchestration.bench import hold_back_week, release_held
+from bench.run import hold_back_week, release_held
 from orchestration.cli import main
 from orchestration.generator import generate
-from orchestration.landing import land_directory
+from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import build_weeks
 from orchestration.weeks import iso_week_key, measurement_cutoff, parse_iso_week
 

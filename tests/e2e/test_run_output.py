@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import OPERATED_WEEKS, OperatedWarehouse
 
-from orchestration.contract import ENTITIES
+from orchestration.ingest.contract import ENTITIES
 
 
 def test_a_run_prints_the_news_and_reports_the_progress_of_its_steps(

@@ -13,7 +13,7 @@ import pytest
 
 from orchestration.dbt_runner import DbtError, run_dbt
 from orchestration.generator import generate
-from orchestration.landing import land_directory
+from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import build_weeks
 from orchestration.tested_rows import keyed_incremental_models, keyed_model_watermarks
 from orchestration.weeks import parse_iso_week, week_window_vars

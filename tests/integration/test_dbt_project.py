@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.dbt_runner import run_dbt
-from orchestration.landing import ensure_raw_schema
+from orchestration.ingest.landing import ensure_raw_schema
 
 MARTS = {
     "seller_week_indicators",

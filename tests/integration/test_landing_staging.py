@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.landing import land_directory
+from orchestration.ingest.landing import land_directory
 
 SELLERS_CSV = (
     "seller_id,display_name,country,registered_at\n"
@@ -42,8 +42,8 @@ def test_a_file_landed_again_under_its_path_wins_over_its_earlier_loads(
     """SPEC §12: the latest load wins. A file delivered again under the same path
     with corrected content sorts with itself: its newest load wins, whatever the
     order the versions are scanned in."""
-    from orchestration import landing as landing_module
     from orchestration.dbt_runner import run_dbt
+    from orchestration.ingest import landing as landing_module
 
     monkeypatch.setattr(landing_module, "SETTLED_NS", 0)
     warehouse = tmp_path / "w.duckdb"
@@ -70,8 +70,8 @@ def test_a_weekly_staging_build_applies_the_rule_to_the_keys_it_re_ranks(
     landed since the last build: a file whose path sorts first loses to the
     version on record, the same path landed again wins, a file whose path sorts
     last wins (for the one key it holds); a full rebuild gives the same rows."""
-    from orchestration import landing as landing_module
     from orchestration.dbt_runner import run_dbt
+    from orchestration.ingest import landing as landing_module
 
     monkeypatch.setattr(landing_module, "SETTLED_NS", 0)
     warehouse = tmp_path / "w.duckdb"

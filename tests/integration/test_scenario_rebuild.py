@@ -5,7 +5,7 @@ from __future__ import annotations
 from scenarios import BUILD_LAST_WEEK, EXAMPLE_WEEK
 
 from orchestration.dbt_runner import run_dbt
-from orchestration.landing import land_directory
+from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import run_vars
 
 

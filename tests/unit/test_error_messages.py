@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.errors import Places, describe_exception, explain
-from orchestration.transaction import transaction
+from orchestration.ingest.transaction import transaction
 
 # Error texts as the layers produce them (taken from real runs on a full disk).
 DUCKDB_COMMIT_ON_FULL_DISK = (

@@ -9,8 +9,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.contract import ENTITIES
 from orchestration.generator import SCHEMAS, generate
+from orchestration.ingest.contract import ENTITIES
 
 SMALL = {"sellers": 40, "weeks": 6, "start_week": "2025-W40", "seed": 7}
 

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.contract import ENTITIES, LOAD_COLUMNS
-from orchestration.landing import LandingError, discover_files, land_directory
+from orchestration.ingest.contract import ENTITIES, LOAD_COLUMNS
+from orchestration.ingest.landing import LandingError, discover_files, land_directory
 
 SELLERS_CSV = (
     "seller_id,display_name,country,registered_at\n"
@@ -80,7 +80,7 @@ def test_landing_twice_changes_no_row_count(tmp_path: Path, landing: Path) -> No
 
 
 def _count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from orchestration import landing as landing_module
+    from orchestration.ingest import landing as landing_module
 
     hashed: list[str] = []
     real = landing_module.file_sha256
@@ -96,7 +96,7 @@ def _count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_later_run_reads_only_new_or_changed_files(
     tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration import landing as landing_module
+    from orchestration.ingest import landing as landing_module
 
     monkeypatch.setattr(landing_module, "SETTLED_NS", 0)  # the files here are seconds old
     warehouse = tmp_path / "w.duckdb"
@@ -112,7 +112,7 @@ def test_a_later_run_reads_only_new_or_changed_files(
 def test_a_file_rewritten_with_its_size_and_time_restored_is_read_again(
     tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration import landing as landing_module
+    from orchestration.ingest import landing as landing_module
 
     monkeypatch.setattr(landing_module, "SETTLED_NS", 0)
     warehouse = tmp_path / "w.duckdb"

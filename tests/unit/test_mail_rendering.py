@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.mail import (
+from orchestration.serve.mail import (
     MailSettings,
     Notification,
     Outlook,

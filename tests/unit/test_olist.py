@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from orchestration.olist import OlistImportError, import_olist
+from orchestration.ingest.olist import OlistImportError, import_olist
 
 ORDERS = (
     "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"

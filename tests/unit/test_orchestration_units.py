@@ -12,18 +12,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import AssetKey, Definitions, build_schedule_context
 
-from orchestration.assets import LANDED_BATCHES, PUBLISHED_MARTS
-from orchestration.checks import Finding, landing_findings, raw_data_check_result
-from orchestration.definitions import PROVISIONAL_JOB, WEEKLY_JOB, build_definitions
-from orchestration.landing import BatchResult, LandingSummary
+from orchestration.defs.assets import LANDED_BATCHES, PUBLISHED_MARTS
+from orchestration.defs.checks import Finding, landing_findings, raw_data_check_result
+from orchestration.defs.definitions import PROVISIONAL_JOB, WEEKLY_JOB, build_definitions
+from orchestration.defs.resources import ServiceNormsSettings
+from orchestration.defs.schedules import PROVISIONAL_SCHEDULE, WEEKLY_SCHEDULE
+from orchestration.defs.sensors import CIRCUMSTANCES_SENSOR
+from orchestration.ingest.landing import BatchResult, LandingSummary
 from orchestration.partitions import (
     partition_dbt_vars,
     partition_label,
     weekly_partitions,
 )
-from orchestration.resources import ServiceNormsSettings
-from orchestration.schedules import PROVISIONAL_SCHEDULE, WEEKLY_SCHEDULE
-from orchestration.sensors import CIRCUMSTANCES_SENSOR
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -205,7 +205,7 @@ def test_partition_settings_come_from_the_environment(
 def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from orchestration.assets import weekly_dbt_args, weekly_dbt_parameters
+    from orchestration.defs.assets import weekly_dbt_args, weekly_dbt_parameters
 
     monkeypatch.delenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", raising=False)
 
@@ -247,7 +247,7 @@ def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(
     model built yet), in the Dagster steps and in the dbt-only build. Weekly runs
     keep the profile's threads."""
     from orchestration import pipeline
-    from orchestration.assets import weekly_dbt_args
+    from orchestration.defs.assets import weekly_dbt_args
 
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
     monkeypatch.setenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", " 1 ")
@@ -283,7 +283,7 @@ def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(
 def test_dbt_environment_passes_the_run_parameters_and_restores_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from orchestration.resources import WarehouseResource
+    from orchestration.defs.resources import WarehouseResource
 
     monkeypatch.setenv("SERVICENORMS_WEEK_START_MAX", "left over")
     monkeypatch.delenv("SERVICENORMS_WEEK_START_MIN", raising=False)
@@ -304,7 +304,7 @@ def test_dbt_environment_passes_the_run_parameters_and_restores_the_environment(
 
 
 def test_a_dbt_step_hands_its_parse_state_back_to_the_project(tmp_path: Path) -> None:
-    from orchestration.assets import keep_parse_state
+    from orchestration.defs.assets import keep_parse_state
 
     step, project = tmp_path / "step", tmp_path / "target"
     assert not keep_parse_state(step, project)  # a step that never parsed: nothing to keep
@@ -316,7 +316,7 @@ def test_a_dbt_step_hands_its_parse_state_back_to_the_project(tmp_path: Path) ->
 
 
 def test_a_dbt_step_keeps_only_its_newest_target_folders(tmp_path: Path) -> None:
-    from orchestration.assets import prune_step_targets
+    from orchestration.defs.assets import prune_step_targets
 
     target = tmp_path / "target"
     weekly = [target / f"servicenorms_weekly-{i:07x}-abc{i:04d}" for i in range(5)]
@@ -353,7 +353,7 @@ def test_the_dbt_resource_skips_the_adapter_and_the_version_subprocess(
 
     from dagster_dbt import DbtCliResource
 
-    from orchestration.resources import PROJECT_DIR, WarehouseDbtCliResource, dbt_executable
+    from orchestration.defs.resources import PROJECT_DIR, WarehouseDbtCliResource, dbt_executable
 
     # The methods overridden still exist in dagster-dbt (a rename would bring the costs back).
     assert hasattr(DbtCliResource, "_initialize_dbt_core_adapter")

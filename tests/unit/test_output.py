@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import io
 
-from orchestration.landing import BatchResult, IgnoredFile, LandingSummary
+from orchestration.ingest.landing import BatchResult, IgnoredFile, LandingSummary
+from orchestration.ingest.report import landing_report
+from orchestration.ingest.validation import Finding
 from orchestration.progress import PlainReporter, TerminalReporter, for_stream
-from orchestration.report import landing_report
-from orchestration.validation import Finding
 
 
 def _warn(source_file: str, rows: int) -> Finding:

@@ -11,9 +11,9 @@ from urllib.parse import unquote
 import duckdb
 import pytest
 
-from orchestration import pages
-from orchestration.charts import nice_ticks, value_range
-from orchestration.pages import (
+from orchestration.serve import pages
+from orchestration.serve.charts import nice_ticks, value_range
+from orchestration.serve.pages import (
     PagesError,
     build_site,
     format_norm,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from orchestration.landing import land_directory
+from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import earliest_week_of_new_circumstances
 
 HEADER = (

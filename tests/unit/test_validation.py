@@ -9,13 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.contract import ENTITIES
-from orchestration.landing import BatchResult, LandingSummary, land_directory
-from orchestration.validation import (
+from orchestration.ingest.contract import ENTITIES
+from orchestration.ingest.landing import BatchResult, LandingSummary, land_directory
+from orchestration.ingest.report import format_batch_summary
+from orchestration.ingest.validation import (
     MAX_QUARANTINE_SHARE_ENV,
     ValidationConfigError,
     findings_for_load,
-    format_batch_summary,
     max_quarantine_share_from_env,
 )
 
@@ -413,7 +413,7 @@ def test_generator_output_passes_validation_without_rejections_quarantine_or_err
 def test_large_batches_are_profiled_on_a_deterministic_sample_of_whole_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration.expectations import to_frame
+    from orchestration.ingest.expectations import to_frame
 
     root = tmp_path / "landing"
     (root / "phone_calls").mkdir(parents=True)
@@ -480,7 +480,7 @@ def test_one_suite_run_covers_several_batches_and_attributes_failures_per_file(
 def test_batches_landed_without_validation_are_validated_by_the_next_run(
     tmp_path: Path,
 ) -> None:
-    from orchestration.landing import Lander
+    from orchestration.ingest.landing import Lander
 
     root = tmp_path / "landing"
     header = "call_id,seller_id,started_at,answered\n"
@@ -528,8 +528,8 @@ def test_gx_and_the_suites_are_prepared_while_the_files_land(
 ) -> None:
     """The landing run hands the entities it lands to the validator before any file
     lands; the suites are built then (once), and validation uses them."""
-    from orchestration import validation
-    from orchestration.landing import Lander
+    from orchestration.ingest import validation
+    from orchestration.ingest.landing import Lander
 
     prepared: list[list[str]] = []
     real = validation.BatchValidator._prepare
@@ -571,7 +571,7 @@ def test_gx_and_the_suites_are_prepared_while_the_files_land(
 def test_a_failed_preparation_is_forgotten_and_validation_still_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration import validation
+    from orchestration.ingest import validation
 
     calls = {"n": 0}
     real_ctx = validation.BatchValidator._ctx
@@ -605,7 +605,7 @@ def test_no_preparation_outlives_a_landing_run_that_had_nothing_to_validate(
     """Every new file rejected: nothing to validate, and still no thread left behind."""
     import threading
 
-    from orchestration.landing import Lander
+    from orchestration.ingest.landing import Lander
 
     root = tmp_path / "landing"
     write(root / "returns" / "empty.csv", "")

@@ -1,6 +1,6 @@
 """Benchmark harness: every pipeline stage at a named scale, each in its own process.
 
-Each stage runs as a child process (`python -m orchestration.bench stage ...`) so
+Each stage runs as a child process (`python -m bench.run stage ...`) so
 its wall time, CPU time and peak resident memory are its own (`os.wait4`
 rusage). The child reports how long its fixed start-up took (imports, dbt
 parse, Dagster definitions) separately from the work, and how many rows the
@@ -82,7 +82,7 @@ def last_week_of(scale: Scale) -> date:
 def _count_raw_rows(warehouse: Path) -> int:
     import duckdb
 
-    from orchestration.contract import ENTITIES
+    from orchestration.ingest.contract import ENTITIES
 
     con = duckdb.connect(str(warehouse))  # same config as dbt's open connection
     try:
@@ -159,7 +159,7 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
     elif stage == "land":
         import duckdb
 
-        from orchestration.landing import Lander
+        from orchestration.ingest.landing import Lander
 
         # The last week's files arrive on its Wednesday: the wednesday_run stage lands them.
         hold_back_week(landing, workdir / "held", iso_week_key(last))
@@ -172,8 +172,8 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
     elif stage == "validate":
         import duckdb
 
-        import orchestration.expectations  # noqa: F401  (importing GX is start-up, not work)
-        from orchestration.landing import Lander
+        import orchestration.ingest.expectations  # noqa: F401  (importing GX is start-up, not work)
+        from orchestration.ingest.landing import Lander
 
         con = duckdb.connect(str(warehouse))
         lander = Lander(con, landing)
@@ -219,7 +219,7 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         )
         rows = sum(summary.rows.values())
     elif stage == "wednesday_run":
-        from orchestration.definitions import build_definitions  # noqa: F401  (start-up cost)
+        from orchestration.defs.definitions import build_definitions  # noqa: F401  (start-up cost)
         from orchestration.pipeline import run
 
         # The year's last week, or the week the next_week stage generated.
@@ -232,8 +232,8 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         steps = run(landing, warehouse, week=week, now=measurement_cutoff(week)).step_seconds
         rows = _count_rows(warehouse, "marts.seller_week_indicators")
     elif stage == "pages":
-        from orchestration.pages import build_site
-        from orchestration.resources import default_published_path
+        from orchestration.defs.resources import default_published_path
+        from orchestration.serve.pages import build_site
 
         t1 = time.perf_counter()
         # Every seller's page of the latest published week (the Wednesday run published
@@ -268,7 +268,7 @@ def measure_stage(stage: str, scale: Scale, workdir: Path) -> StageResult:
     cmd = [
         sys.executable,
         "-m",
-        "orchestration.bench",
+        "bench.run",
         "stage",
         stage,
         scale.name,
@@ -459,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_stage(stage, SCALES[scale_name], Path(workdir))
         Path(report).write_text(json.dumps(result))
         return 0
-    parser = argparse.ArgumentParser(prog="python -m orchestration.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
     parser.add_argument("--out", default="bench-results", help="folder for <scale>.json")
     parser.add_argument("--workdir", help="scratch folder (default: <out>/work-<scale>)")

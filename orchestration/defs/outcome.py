@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 from dagster import MetadataValue
 
-from orchestration.contract import WEEKLY_INDICATORS
+from orchestration.ingest.contract import WEEKLY_INDICATORS
 from orchestration.weeks import iso_week_key, week_start_of
 
 INDICATORS = WEEKLY_INDICATORS

@@ -10,10 +10,10 @@ that are not landed. `verbose` lists every new file instead.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from orchestration.landing import BatchResult, LandingSummary
-from orchestration.validation import format_batch_summary
+from orchestration.ingest.landing import BatchResult, LandingSummary
 
 # Files that are not landed listed by name, before the rest are only counted.
 IGNORED_LISTED = 20
@@ -98,3 +98,33 @@ def landing_report(summary: LandingSummary, verbose: bool = False) -> list[str]:
             "(--verbose lists them; raw._ignored_files keeps them)"
         )
     return lines
+
+
+def format_batch_summary(batches: Iterable[BatchResult]) -> list[str]:
+    """One line per batch: file, status, accepted and quarantined rows, failed expectations.
+
+    Uses the findings landing attached to each `BatchResult`, so it needs no
+    connection (the CLI prints it after the warehouse is closed).
+    """
+    lines = []
+    for b in batches:
+        if b.status == "SKIPPED":
+            lines.append(f"{b.source_file}: skipped ({b.reason})")
+            continue
+        if b.status == "REJECTED":
+            lines.append(f"{b.source_file}: REJECTED: {b.reason}")
+            continue
+        failed = [f for f in b.findings if f.expectation != "contract_quarantine"]
+        text = f"{b.source_file}: {b.rows_accepted} accepted, {b.rows_quarantined} quarantined"
+        if failed:
+            parts = [
+                f"{f.severity} {f.column or '-'}: {f.rule} "
+                f"({'?' if f.unexpected_count is None else f.unexpected_count})"
+                for f in failed
+            ]
+            text += "; failed expectations: " + "; ".join(parts)
+        else:
+            text += "; all expectations passed"
+        lines.append(text)
+    return lines
+

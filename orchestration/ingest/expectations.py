@@ -39,7 +39,7 @@ import great_expectations.expectations as gxe  # noqa: E402
 import pandas as pd  # noqa: E402
 from great_expectations.expectations.row_conditions import Column  # noqa: E402
 
-from orchestration.contract import (  # noqa: E402
+from orchestration.ingest.contract import (  # noqa: E402
     BOOLEAN,
     DATE,
     DECIMAL,
@@ -61,7 +61,7 @@ FUTURE_SLACK = dt.timedelta(days=1)
 # period: long-standing sellers legitimately registered before 2015.
 NO_PLAUSIBLE_FLOOR = {("sellers", "registered_at")}
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 # The pandas dtypes of each contract type once `to_frame` has normalised them.
 # GX 1.x compares pandas dtypes by identity and cannot match pandas 3's string
@@ -475,5 +475,5 @@ def suite_for(
     return gx.ExpectationSuite(
         name=f"raw_{entity.name}__{part}",
         expectations=expectations,
-        meta={"entity": entity.name, "source": "orchestration.contract.ENTITIES"},
+        meta={"entity": entity.name, "source": "orchestration.ingest.contract.ENTITIES"},
     )

@@ -37,9 +37,9 @@ from dagster import (
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from orchestration.landing import SUPPORTED_EXTENSIONS, file_sha256
+from orchestration.defs.resources import WarehouseResource
+from orchestration.ingest.landing import SUPPORTED_EXTENSIONS, file_sha256
 from orchestration.partitions import partition_key_for_week
-from orchestration.resources import WarehouseResource
 from orchestration.run_weeks import partition_range_tags
 from orchestration.weeks import iso_week_key, week_start_of
 

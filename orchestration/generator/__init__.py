@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from orchestration.contract import (
+from orchestration.ingest.contract import (
     CANCEL_REASONS,
     ENTITIES,
     EVENT_CODES,
@@ -1429,7 +1429,7 @@ def generate_following_week(
     The year's own rows that trail into `week` were written by `generate`; these
     files (`<week>-following-1-weekly`, `-following-2-corrections`) sort after
     theirs. Lets the Wednesday run be measured again on a warehouse that already
-    holds the year (`python -m orchestration.bench --stages next_week,wednesday_run`).
+    holds the year (`python -m bench.run --stages next_week,wednesday_run`).
     """
     _check_size(sellers, weeks, fmt)
     target = (parse_week(week) - parse_week(start_week)).days // 7

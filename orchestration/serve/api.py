@@ -1,11 +1,11 @@
 """A read-only HTTP API over the published marts (`servicenorms api`).
 
 `GET /retailer/insights/performance/indicator?name=…&year=…&week=…` answers in
-the bol.com Retailer API v10 shape (orchestration/retailer_v10.py) for the seller
+the bol.com Retailer API v10 shape (orchestration/serve/retailer_v10.py) for the seller
 named by the `X-Seller-Id` header, where bol.com identifies the seller by the
 caller's credentials. What that shape has no place for (the events behind the
 incident counts, the outlook) is served under `/servicenorms/v1/insights/` in plain JSON
-(orchestration/insights.py). Every error is the API's `Problem` JSON with its
+(orchestration/serve/insights.py). Every error is the API's `Problem` JSON with its
 status code, never a stack trace.
 
 Each request opens the published copy afresh (an in-memory DuckDB that attaches
@@ -28,9 +28,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from orchestration import insights
-from orchestration import retailer_v10 as v10
-from orchestration.retailer_v10 import MEDIA_TYPE, RequestProblem
+from orchestration.serve import insights
+from orchestration.serve import retailer_v10 as v10
+from orchestration.serve.retailer_v10 import MEDIA_TYPE, RequestProblem
 from orchestration.sql_text import quote_literal
 
 PROBLEM_TYPE = "https://api.bol.com/problems"  # the reference's fixed value

@@ -5,7 +5,7 @@ Policy (see docs/data-quality.md):
 - Which rows are quarantined is decided by landing with the SPEC §12 contract
   rules only. Validation never removes a row.
 - Once a landing run's batches are split, their accepted rows are validated with
-  the entity's expectation suite (`orchestration.expectations`), one suite run per
+  the entity's expectation suite (`orchestration.ingest.expectations`), one suite run per
   entity covering all of the run's batches; failures are attributed per batch. Contract
   expectations are a second line of defence and have severity ERROR (a failure
   is a landing bug); the other checks have severity WARN.
@@ -27,14 +27,11 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
-from orchestration.contract import Entity
-
-if TYPE_CHECKING:
-    from orchestration.landing import BatchResult
+from orchestration.ingest.contract import Entity
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # nothing leaves the machine
 
@@ -42,7 +39,7 @@ MAX_QUARANTINE_SHARE_ENV = "SERVICENORMS_MAX_QUARANTINE_SHARE"
 # Names a rejection by the quarantine-share policy (as opposed to an unreadable file).
 QUARANTINE_POLICY_MARKER = "above max_quarantine_share"
 GX_DIR_ENV = "SERVICENORMS_GX_DIR"
-DEFAULT_GX_DIR = Path(__file__).resolve().parent.parent / "gx"
+DEFAULT_GX_DIR = Path(__file__).resolve().parents[2] / "gx"
 EXAMPLES = 5  # unexpected values kept per result
 EXAMPLE_CHARS = 120  # a 10 MB string must not be copied into the results table
 
@@ -225,7 +222,7 @@ class BatchValidator:
 
     def _prepare(self, entities: list[Entity]) -> None:
         try:
-            from orchestration import expectations
+            from orchestration.ingest import expectations
 
             self._ctx()
             for entity in entities:
@@ -281,7 +278,7 @@ class BatchValidator:
         if name not in self._definitions:
             import great_expectations as gx
 
-            from orchestration import expectations
+            from orchestration.ingest import expectations
 
             ctx = self._ctx()
             suite = ctx.suites.add(expectations.suite_for(entity, now=self.now, part=part))
@@ -376,7 +373,7 @@ class BatchValidator:
         `cross=True`: checks against other landed entities.
         """
         self.wait_prepared()
-        from orchestration import expectations
+        from orchestration.ingest import expectations
 
         ensure_results_table(con)
         loads = sorted({(int(i), f) for i, f in loads})
@@ -454,7 +451,7 @@ def findings_for_load(
 
     A blocking check should fail when any finding has `blocking` (severity ERROR).
     """
-    from orchestration.contract import ENTITIES
+    from orchestration.ingest.contract import ENTITIES
 
     ids = sorted({int(i) for i in load_ids})
     if not ids:
@@ -500,33 +497,3 @@ def findings_for_load(
             findings.append(Finding(*row))
     findings.sort(key=lambda f: (f.severity != "ERROR", f.source_file))
     return findings
-
-
-def format_batch_summary(batches: Iterable[BatchResult]) -> list[str]:
-    """One line per batch: file, status, accepted and quarantined rows, failed expectations.
-
-    Uses the findings landing attached to each `BatchResult`, so it needs no
-    connection (the CLI prints it after the warehouse is closed).
-    """
-    lines = []
-    for b in batches:
-        if b.status == "SKIPPED":
-            lines.append(f"{b.source_file}: skipped ({b.reason})")
-            continue
-        if b.status == "REJECTED":
-            lines.append(f"{b.source_file}: REJECTED: {b.reason}")
-            continue
-        failed = [f for f in b.findings if f.expectation != "contract_quarantine"]
-        text = f"{b.source_file}: {b.rows_accepted} accepted, {b.rows_quarantined} quarantined"
-        if failed:
-            parts = [
-                f"{f.severity} {f.column or '-'}: {f.rule} "
-                f"({'?' if f.unexpected_count is None else f.unexpected_count})"
-                for f in failed
-            ]
-            text += "; failed expectations: " + "; ".join(parts)
-        else:
-            text += "; all expectations passed"
-        lines.append(text)
-    return lines
-

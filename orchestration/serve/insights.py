@@ -2,7 +2,7 @@
 
 These answers (marts.seller_week_incidents, marts.seller_outlook) have no
 place in the Retailer API v10 shape, so the API serves
-them under `/servicenorms/v1/insights/…` (orchestration/api.py), in plain JSON
+them under `/servicenorms/v1/insights/…` (orchestration/serve/api.py), in plain JSON
 with camelCase names like the Retailer API's, read from the published copy.
 """
 
@@ -12,8 +12,8 @@ from datetime import date
 
 import duckdb
 
-from orchestration.contract import WEEKLY_INDICATORS
-from orchestration.retailer_v10 import BAD_REQUEST, RequestProblem
+from orchestration.ingest.contract import WEEKLY_INDICATORS
+from orchestration.serve.retailer_v10 import BAD_REQUEST, RequestProblem
 
 # The indicators with incidents (seller_week_incidents): REVIEWS has none.
 INCIDENT_INDICATORS = (

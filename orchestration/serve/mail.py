@@ -45,7 +45,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.retailer_v10 import seller_file_name
+from orchestration.serve.retailer_v10 import seller_file_name
 from orchestration.weeks import iso_week_key, measurement_cutoff
 
 OUTBOX_ENV = "SERVICENORMS_OUTBOX"

@@ -1,4 +1,4 @@
-"""The Wednesday mail as a Dagster asset, after the published copy (orchestration/mail.py)."""
+"""The Wednesday mail as a Dagster asset, after the published copy (orchestration/serve/mail.py)."""
 
 
 from datetime import date, timedelta
@@ -15,10 +15,10 @@ from dagster import (
     asset,
 )
 
-from orchestration.assets import PUBLISHED_MARTS
-from orchestration.mail import SMTP_PASSWORD_ENV, MailSettings, deliver, last_published_week
-from orchestration.resources import WarehouseResource
+from orchestration.defs.assets import PUBLISHED_MARTS
+from orchestration.defs.resources import WarehouseResource
 from orchestration.run_weeks import run_week_range
+from orchestration.serve.mail import SMTP_PASSWORD_ENV, MailSettings, deliver, last_published_week
 from orchestration.weeks import iso_week_key
 
 WEDNESDAY_MAIL = AssetKey("wednesday_mail")

@@ -9,7 +9,7 @@ deleted, and a file whose content hash is already on record is never loaded agai
 All row work happens in DuckDB SQL.
 
 Once every file of a run is split, the accepted rows are validated with each
-entity's expectation suite (`orchestration.validation`, one suite run per entity
+entity's expectation suite (`orchestration.ingest.validation`, one suite run per entity
 and landing run); the results are appended to `raw._validation_results`, one row
 per batch and expectation. Validation never changes
 which rows are quarantined: that stays the SPEC §12 contract. Only the optional
@@ -31,17 +31,17 @@ from pathlib import Path
 import duckdb
 
 from orchestration import progress
-from orchestration.contract import ENTITIES, LOAD_COLUMNS, Column, Entity
-from orchestration.sql_text import quote_identifier as _q
-from orchestration.sql_text import quote_literal as _lit
-from orchestration.transaction import after_failure, transaction
-from orchestration.validation import (
+from orchestration.ingest.contract import ENTITIES, LOAD_COLUMNS, Column, Entity
+from orchestration.ingest.transaction import after_failure, transaction
+from orchestration.ingest.validation import (
     BatchValidator,
     Finding,
     ensure_results_table,
     max_quarantine_share_from_env,
     quarantine_rejection,
 )
+from orchestration.sql_text import quote_identifier as _q
+from orchestration.sql_text import quote_literal as _lit
 
 SUPPORTED_EXTENSIONS = (".parquet", ".csv")
 # DuckDB's CSV reader refuses lines over 2 MB by default; a well-formed file with a

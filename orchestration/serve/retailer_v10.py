@@ -4,7 +4,7 @@
 (docs/integrations.md, the reference schema in the tests): per indicator its
 `name`, `type` (AVERAGE for REVIEWS, else PERCENTAGE) and `details` with the
 ISO `period`, the `norm` valid that week and, when the week has a measurement
-(denominator > 0), the `score`. The HTTP server (orchestration/api.py) and the
+(denominator > 0), the `score`. The HTTP server (orchestration/serve/api.py) and the
 file export (`servicenorms export --format bol-v10`) both build their answers
 here, so a file holds exactly what the API would return.
 

@@ -54,7 +54,7 @@ def default_published_path(warehouse: Path) -> Path:
 
 
 def default_pages_path(warehouse: Path) -> Path:
-    """The performance pages (orchestration.pages) live beside the warehouse too."""
+    """The performance pages (orchestration.serve.pages) live beside the warehouse too."""
     return Path(warehouse).resolve().parent / "pages"
 
 

@@ -52,23 +52,23 @@ from dagster_dbt import (
 )
 
 from orchestration import progress
-from orchestration.checks import ignored_findings, raw_data_check_result, validation_findings
 from orchestration.dbt_runner import full_build_thread_args
-from orchestration.errors import Places, StepFailed, dbt_failure
-from orchestration.landing import LandingSummary, land_directory
-from orchestration.outcome import (
+from orchestration.defs.checks import ignored_findings, raw_data_check_result, validation_findings
+from orchestration.defs.outcome import (
     circumstances_in_window,
     circumstances_markdown,
     existing_tables,
     table_row_counts,
     week_outcome_metadata,
 )
-from orchestration.pages import build_site, weeks_to_build
+from orchestration.defs.resources import MANIFEST_PATH, WarehouseResource
+from orchestration.errors import Places, StepFailed, dbt_failure
+from orchestration.ingest.landing import LandingSummary, land_directory
 from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
 from orchestration.publish import publish_marts
 from orchestration.publish_parquet import parquet_root, publish_parquet
-from orchestration.resources import MANIFEST_PATH, WarehouseResource
 from orchestration.run_weeks import run_as_of, run_partition_keys, run_week_range
+from orchestration.serve.pages import build_site, weeks_to_build
 from orchestration.tested_rows import keyed_model_watermarks
 from orchestration.weeks import iso_week_key, last_finalised_week, measured_weeks_vars
 

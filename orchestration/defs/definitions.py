@@ -1,4 +1,4 @@
-"""The Dagster code location: `dagster dev -m orchestration.definitions` (or `servicenorms ui`).
+"""The Dagster code location (`servicenorms ui`; `dagster dev -m orchestration.defs.definitions`).
 
 `build_definitions(settings)` is the one factory; the module-level `defs`
 uses the environment (SERVICENORMS_LANDING, SERVICENORMS_WAREHOUSE,
@@ -16,7 +16,7 @@ from dagster import (
     in_process_executor,
 )
 
-from orchestration.assets import (
+from orchestration.defs.assets import (
     PUBLISHED_MARTS,
     build_dbt_assets,
     build_pages_asset,
@@ -24,18 +24,18 @@ from orchestration.assets import (
     landed_batches,
     raw_data_is_clean,
 )
-from orchestration.mail import MailSettings
-from orchestration.mail_assets import MailResource, wednesday_mail
-from orchestration.partitions import weekly_partitions
-from orchestration.resources import (
+from orchestration.defs.mail_assets import MailResource, wednesday_mail
+from orchestration.defs.resources import (
     ServiceNormsSettings,
     WarehouseResource,
     dbt_cli_resource,
     dbt_project,
     ensure_manifest,
 )
-from orchestration.schedules import build_provisional_schedule, build_weekly_schedule
-from orchestration.sensors import build_circumstances_sensor
+from orchestration.defs.schedules import build_provisional_schedule, build_weekly_schedule
+from orchestration.defs.sensors import build_circumstances_sensor
+from orchestration.partitions import weekly_partitions
+from orchestration.serve.mail import MailSettings
 
 WEEKLY_JOB = "servicenorms_weekly_job"
 PROVISIONAL_JOB = "servicenorms_week_in_progress_job"

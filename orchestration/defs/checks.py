@@ -16,7 +16,7 @@ from typing import Protocol
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-from orchestration.landing import LandingSummary
+from orchestration.ingest.landing import LandingSummary
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def validation_findings(summary: LandingSummary, warehouse: Path) -> list[AnyFin
     if not load_ids:
         return []
     try:
-        from orchestration.validation import findings_for_load
+        from orchestration.ingest.validation import findings_for_load
     except ImportError:
         return list(landing_findings(summary, warehouse))
     con = duckdb.connect(str(warehouse), read_only=True)

@@ -13,7 +13,7 @@ so the folders of past Wednesdays keep showing what was published then.
 Built for scale: the sellers are rendered in chunks; per chunk, one query per
 mart reads every seller of the chunk (joined to the chunk's ids), grouped in
 SQL or by one pass over rows sorted by seller; there is no query per seller.
-Charts are inline SVG (orchestration/charts.py), so the pages need neither
+Charts are inline SVG (orchestration/serve/charts.py), so the pages need neither
 JavaScript nor the network.
 """
 
@@ -40,8 +40,8 @@ import pyarrow as pa
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from orchestration import charts
-from orchestration.contract import WEEKLY_INDICATORS
+from orchestration.ingest.contract import WEEKLY_INDICATORS
+from orchestration.serve import charts
 from orchestration.weeks import iso_week_key, parse_iso_week
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -147,7 +147,7 @@ def format_norm(indicator: str, condition: str | None, value: float | None) -> s
 
 
 def week_state(conforms: bool, is_breach: bool, is_strike: bool) -> str:
-    """A weekly value's state against its norm (orchestration.charts.STATES)."""
+    """A weekly value's state against its norm (orchestration.serve.charts.STATES)."""
     if is_strike:
         return "strike"
     if is_breach:
