@@ -26,7 +26,6 @@ from orchestration.assets import (
 )
 from orchestration.mail import MailSettings
 from orchestration.mail_assets import MailResource, wednesday_mail
-from orchestration.partitions import weekly_partitions
 from orchestration.resources import (
     ServiceNormsSettings,
     WarehouseResource,
@@ -36,6 +35,7 @@ from orchestration.resources import (
 )
 from orchestration.schedules import build_provisional_schedule, build_weekly_schedule
 from orchestration.sensors import build_circumstances_sensor
+from orchestration.weeks import weekly_partitions
 
 WEEKLY_JOB = "servicenorms_weekly_job"
 PROVISIONAL_JOB = "servicenorms_week_in_progress_job"

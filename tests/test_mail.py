@@ -28,7 +28,7 @@ from orchestration.mail import (
 )
 from orchestration.mail_assets import MailResource, wednesday_mail
 from orchestration.resources import WarehouseResource
-from orchestration.run_weeks import partition_range_tags
+from orchestration.weeks import partition_range_tags
 
 WEEK = date(2026, 9, 21)  # 2026-W39, the published demo's last week
 STRIKE = Notification("FULFILMENT", "STRIKE", 0.925, ">=", 0.93, 3, "TEMPORARY_CLOSURE", "strike")
