@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEMO_LANDING   := data/demo-landing
 DEMO_WAREHOUSE := warehouse/servicenorms.duckdb
 
-.PHONY: demo test install lint parse bench clean
+.PHONY: demo test test-unit install lint parse bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,15 @@ demo: install
 test: parse lint
 	$(BIN)/python -m pytest
 
+# The tests without a dbt build (tests/unit), in seconds; tests/integration and
+# tests/e2e build warehouses (make test runs all three).
+test-unit: install
+	$(BIN)/python -m pytest tests/unit
+
 # Benchmarks (not part of the test suite): make bench SCALE=demo|tenth|bol
 SCALE ?= demo
 bench: parse
-	$(BIN)/python -m orchestration.bench --scale $(SCALE) --out bench-results --plot docs/benchmarks.png
+	$(BIN)/python -m bench.run --scale $(SCALE) --out bench-results --plot docs/benchmarks.png
 
 lint: install
 	$(BIN)/ruff check orchestration tests scripts bench

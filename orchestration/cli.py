@@ -13,6 +13,8 @@ from orchestration.weeks import iso_week_key
 EXIT_MISUSE = 2
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
+# The Dagster code location `ui` serves (the same as [tool.dagster] in pyproject.toml).
+DEFINITIONS_MODULE = "orchestration.defs.definitions"
 
 
 class CliError(Exception):
@@ -78,8 +80,8 @@ def positive_int(text: str) -> int:
 
 
 def _print_landing(summary, verbose: bool = False) -> None:
-    """Totals, one line per entity, then what needs a look (orchestration.report)."""
-    from orchestration.report import landing_report
+    """Totals, one line per entity, then what needs a look (orchestration.ingest.report)."""
+    from orchestration.ingest.report import landing_report
 
     for line in landing_report(summary, verbose):
         print(line)
@@ -116,7 +118,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_land(args: argparse.Namespace) -> int:
-    from orchestration.landing import LandingError, land_directory
+    from orchestration.ingest.landing import LandingError, land_directory
     from orchestration.progress import reporting, stderr_reporter
 
     warehouse = Path(args.warehouse)
@@ -149,7 +151,7 @@ def finalised_week_or_refusal(week: date, now: datetime | None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.dbt_runner import DbtError
-    from orchestration.landing import LandingError
+    from orchestration.ingest.landing import LandingError
     from orchestration.pipeline import PipelineError, run
 
     week, now = args.week, args.as_of
@@ -209,8 +211,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_pages(args: argparse.Namespace) -> int:
-    from orchestration.pages import PagesError, build_site
-    from orchestration.resources import ServiceNormsSettings
+    from orchestration.defs.resources import ServiceNormsSettings
+    from orchestration.serve.pages import PagesError, build_site
 
     settings = ServiceNormsSettings.create(warehouse=args.warehouse)
     try:
@@ -231,7 +233,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from orchestration.resources import (
+    from orchestration.defs.resources import (
         FIRST_WEEK_ENV,
         LANDING_ENV,
         PAGES_ENV,
@@ -263,7 +265,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # The code server Dagster starts must find this environment's dbt and dagster
     # even when the virtual environment is not activated.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    command = [dagster_executable(), "dev", "-m", "orchestration.definitions", "-p", str(args.port)]
+    command = [dagster_executable(), "dev", "-m", DEFINITIONS_MODULE, "-p", str(args.port)]
     print(f"dagster dev on http://127.0.0.1:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     try:
         return subprocess.call(command, env=env)
@@ -272,7 +274,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def _published_copy(warehouse: str | None) -> Path:
-    from orchestration.resources import ServiceNormsSettings
+    from orchestration.defs.resources import ServiceNormsSettings
 
     return ServiceNormsSettings.create(warehouse=warehouse).published
 
@@ -283,7 +285,7 @@ def cmd_api(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from orchestration.api import PERFORMANCE_PATH, create_app
+    from orchestration.serve.api import PERFORMANCE_PATH, create_app
 
     published = _published_copy(args.warehouse)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
@@ -311,7 +313,7 @@ def cmd_api(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from datetime import UTC
 
-    from orchestration.retailer_v10 import RequestProblem, export_week
+    from orchestration.serve.retailer_v10 import RequestProblem, export_week
     from orchestration.weeks import parse_iso_week
 
     published = _published_copy(args.warehouse)
@@ -334,7 +336,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from orchestration.olist import OlistImportError, import_olist
+    from orchestration.ingest.olist import OlistImportError, import_olist
 
     try:
         summary = import_olist(Path(args.dir), Path(args.out))
@@ -358,7 +360,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
     import duckdb
 
     from orchestration.dbt_runner import DbtError
-    from orchestration.landing import LandingError
+    from orchestration.ingest.landing import LandingError
     from orchestration.pipeline import PipelineError, measure_week_in_progress
     from orchestration.progress import reporting, stderr_reporter
 
@@ -588,8 +590,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _places(args: argparse.Namespace):
     """Where the command works, for the explanation of an error (orchestration.errors)."""
+    from orchestration.defs.resources import ServiceNormsSettings
     from orchestration.errors import Places
-    from orchestration.resources import ServiceNormsSettings
 
     try:
         settings = ServiceNormsSettings.create(warehouse=getattr(args, "warehouse", None))

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from orchestration.defs.resources import dagster_home
 from orchestration.processes import is_running
-from orchestration.resources import dagster_home
 
 # Which process executes a command-line run: `<host>:<pid>`.
 RUN_PROCESS_TAG = "servicenorms/process"

@@ -1,6 +1,6 @@
 """The weekly pipeline: land -> build (dbt) -> publish -> summarise.
 
-`run` executes the Dagster definitions of `orchestration.definitions` in this
+`run` executes the Dagster definitions of `orchestration.defs.definitions` in this
 process (the same assets, checks and job the scheduler runs), then reads the
 per-week summary from the marts. `build_weeks` and `week_summaries` remain as
 small building blocks for tests that need dbt alone.
@@ -19,7 +19,7 @@ import duckdb
 
 from orchestration.dbt_runner import PROJECT_DIR, full_build_thread_args, run_dbt
 from orchestration.errors import Places, explain, first_line
-from orchestration.landing import LandingError, LandingSummary
+from orchestration.ingest.landing import LandingError, LandingSummary
 from orchestration.tested_rows import keyed_model_watermarks
 from orchestration.weeks import (
     iso_week_key,
@@ -39,8 +39,8 @@ __all__ = ["DEFAULT_WAREHOUSE", "PipelineError", "RunResult", "WeekSummary", "ru
 if TYPE_CHECKING:
     from dagster import DagsterInstance
 
-    from orchestration.pages import SiteResult
-    from orchestration.resources import ServiceNormsSettings
+    from orchestration.defs.resources import ServiceNormsSettings
+    from orchestration.serve.pages import SiteResult
 
 # Keep Dagster's console quiet: the CLI prints its own summary and, for a failed
 # run, one line naming the cause (`--debug` shows Dagster's log).
@@ -73,11 +73,11 @@ class RunResult:
     weeks_built: tuple[str, str] | None
     summary: list[WeekSummary] = field(default_factory=list)
     published: Path | None = None
-    # The performance pages the run wrote (orchestration.pages.SiteResult).
+    # The performance pages the run wrote (orchestration.serve.pages.SiteResult).
     pages: SiteResult | None = None
     # Seconds per step of the run (landing, the dbt steps, publishing), in run order.
     step_seconds: dict[str, float] = field(default_factory=dict)
-    # What the Wednesday mail step wrote and sent (orchestration/mail_assets.py).
+    # What the Wednesday mail step wrote and sent (orchestration/defs/mail_assets.py).
     mail: str | None = None
 
 
@@ -205,7 +205,7 @@ def execute_weeks(
             return execute_weeks(settings, first, last, now, full_refresh, operators, debug)
     from dagster import partition_loading_context
 
-    from orchestration.definitions import WEEKLY_JOB, build_definitions
+    from orchestration.defs.definitions import WEEKLY_JOB, build_definitions
     from orchestration.instance import RUN_PROCESS_TAG, this_process
     from orchestration.weeks import AS_OF_TAG, partition_key_for_week, partition_range_tags
 
@@ -250,14 +250,14 @@ def measure_week_in_progress(
     debug: bool = False,
 ) -> RunResult:
     """Land new batches and measure the week in progress as of `now` (default the
-    clock): the daily job (orchestration/schedules.py) in this process, recorded in
+    clock): the daily job (orchestration/defs/schedules.py) in this process, recorded in
     the warehouse's Dagster instance. The finalised weeks are left as they are; the
     copy is published again."""
     from dagster import AssetKey, partition_loading_context
 
-    from orchestration.definitions import PROVISIONAL_JOB, build_definitions
+    from orchestration.defs.definitions import PROVISIONAL_JOB, build_definitions
+    from orchestration.defs.resources import ServiceNormsSettings, dagster_home
     from orchestration.instance import RUN_PROCESS_TAG, operator_instance, this_process
-    from orchestration.resources import ServiceNormsSettings, dagster_home
     from orchestration.weeks import AS_OF_TAG, partition_key_for_week
 
     landing, warehouse = Path(landing), Path(warehouse)
@@ -307,8 +307,8 @@ def earliest_week_of_new_circumstances(landing: Path, warehouse: Path) -> date |
     six-week scores and trajectories, every later week (SPEC §8): a run for one
     week must then start at the earliest week the change touches.
     """
-    from orchestration.landing import discover_files, file_sha256
-    from orchestration.sensors import ENTITY, _read_file
+    from orchestration.defs.sensors import ENTITY, _read_file
+    from orchestration.ingest.landing import discover_files, file_sha256
 
     files = [p for entity, p in discover_files(landing) if entity == ENTITY]
     if not files:
@@ -388,7 +388,7 @@ def run(
         touched = earliest_week_of_new_circumstances(landing, warehouse)
         if touched is not None and touched < first:
             first = touched
-    from orchestration.resources import ServiceNormsSettings, dagster_home
+    from orchestration.defs.resources import ServiceNormsSettings, dagster_home
 
     settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
     # dbt's console log goes to stdout inside the run; the CLI prints its own summary.

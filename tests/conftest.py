@@ -16,6 +16,24 @@ import pytest
 # a developer's own DAGSTER_HOME would collect every test's runs instead.
 os.environ.pop("DAGSTER_HOME", None)
 
+TESTS = Path(__file__).resolve().parent
+#: The folders of tests/, named for what their tests cost (markers in pyproject.toml).
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test with its folder (`pytest -m unit` selects as `pytest tests/unit`
+    does); a test outside the three folders is an error naming where it belongs."""
+    for item in items:
+        path = item.path.resolve()
+        tier = path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else None
+        if tier not in TIERS:
+            raise pytest.UsageError(
+                f"{path}: a test belongs in tests/unit (no dbt build), tests/integration "
+                "(dbt on tiny hand-built data) or tests/e2e (generated data, whole runs)"
+            )
+        item.add_marker(tier)
+
 
 @pytest.fixture(scope="session")
 def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
@@ -23,7 +41,7 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     fresh DuckDB file and built once (seeds, models, data tests) up to a late week."""
     from scenarios import BUILD_LAST_WEEK, ScenarioWarehouse, build_all_scenarios
 
-    from orchestration.landing import land_directory
+    from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
 
     root = tmp_path_factory.mktemp("scenarios")
@@ -46,7 +64,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """120 generated sellers over 32 weeks, landed and built once (dbt alone): every
     rule fires; tests read it and do not change it (but for rebuilding it the same)."""
     from orchestration.generator import generate
-    from orchestration.landing import land_directory
+    from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
 
     root = tmp_path_factory.mktemp("demo")
@@ -64,7 +82,7 @@ def browser():
     """One headless Chromium per test module (tests/browser.py). Not per session:
     Playwright's synchronous API keeps an asyncio loop running in the main thread
     while the browser is open, and later tests that run a loop of their own (the
-    SMTP server of tests/test_mail.py) would fail with "another loop is running"."""
+    SMTP server of tests/e2e/test_mail.py) would fail with "another loop is running"."""
     from browser import chromium
 
     with chromium() as instance:
@@ -126,11 +144,11 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory):
 
     import duckdb
 
+    from orchestration.defs.resources import default_published_path
     from orchestration.generator import generate
-    from orchestration.landing import land_directory
+    from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
     from orchestration.publish import publish_marts
-    from orchestration.resources import default_published_path
 
     root = tmp_path_factory.mktemp("published-demo")
     landing = root / "landing"

@@ -37,7 +37,7 @@ def graphql(url: str, query: str) -> dict:
 
 @contextmanager
 def dagster_webserver(env: dict[str, str], log: Path, timeout: float = 300) -> Iterator[str]:
-    """`dagster-webserver -m orchestration.definitions` with `env` added to this
+    """`dagster-webserver -m orchestration.defs.definitions` with `env` added to this
     environment (DAGSTER_HOME, SERVICENORMS_*), until its code location has loaded;
     yields the base URL."""
     port = _free_port()
@@ -46,7 +46,7 @@ def dagster_webserver(env: dict[str, str], log: Path, timeout: float = 300) -> I
     full_env["PATH"] = os.pathsep.join([str(executable.parent), full_env.get("PATH", "")])
     with log.open("w") as out:
         server = subprocess.Popen(
-            [str(executable), "-m", "orchestration.definitions", "-h", "127.0.0.1",
+            [str(executable), "-m", "orchestration.defs.definitions", "-h", "127.0.0.1",
              "-p", str(port)],
             cwd=PROJECT_DIR, env=full_env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,  # its code server is its child: stopped with it

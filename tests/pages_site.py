@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.pages import SiteResult, build_site
+from orchestration.serve.pages import SiteResult, build_site
 
 # The published copy's last week (2026-W39): the latest finalised week, with activity.
 LAST_WEEK = date(2026, 9, 21)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from orchestration.contract import ENTITIES
+from orchestration.ingest.contract import ENTITIES
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

@@ -1,0 +1,1 @@
+"""The Dagster definitions: assets, checks, schedules, sensors and resources."""

@@ -1,0 +1,1 @@
+"""Landing: the contract, loading landing files into raw, validating them, and the report."""
