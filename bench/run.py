@@ -4,8 +4,9 @@ Each stage runs as a child process (`python -m bench.run stage ...`) so
 its wall time, CPU time and peak resident memory are its own (`os.wait4`
 rusage). The child reports how long its fixed start-up took (imports, dbt
 parse, Dagster definitions) separately from the work, and how many rows the
-work touched. Results go to `<out>/<scale>.json`; `servicenorms bench --report`
-renders docs/benchmarks.md's table and the plots from every JSON in `<out>`.
+work touched. Results go to `<out>/<scale>.json`; `python -m bench.run --report`
+prints a results table from every JSON in `<out>`; `--plot PNG` draws the time and
+memory plot (docs/benchmarks.png) after a run.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@
 -- landed. Incremental by order item: an item is recomputed when its staging
 -- row or one of its shipment lines changed.
 {{ keyed_incremental_config('order_item_id') }}
--- The inputs are referenced directly, not through import CTEs: a CTE used
--- twice is materialised whole, and each input is read by two CTEs here.
+-- Each input is read by two CTEs, so it is referenced directly, not through an
+-- import CTE (docs/decisions/0009-inputs-referenced-where-used.md).
 with
 {% if is_incremental() -%}
 touched as (

@@ -4,19 +4,12 @@
 -- seller with fewer. int_sellers reads the 100th from here. `_load_id` is the
 -- greatest load id of the order's items.
 --
--- Incremental by seller, without reading the sellers' history: landed items
--- only add to what is kept. A new or changed item joins its order (the order
--- starts at the least ordered_at of its items), and a seller's orders are
--- ranked again over the kept ones and the changed ones when that can change
--- them: the seller has fewer than 100 kept, or the item is of a kept order or
--- ordered no later than the 100th. An order that was not kept started after
--- the 100th, so it can only enter through an item of this load ordered before
--- that, and then the item's ordered_at is its start; an order's items of
--- earlier loads have lower load ids than the new one. That holds while an item
--- keeps its seller, order and ordered_at. Where a landed version of a changed
--- item differs in any of them, every seller it names (old and new) is ranked
--- again from all of its items (`rescanned`), and its kept orders are forgotten
--- first (pre-hook: a seller left without items keeps no rows).
+-- Incremental by seller, without reading the sellers' history: a seller is
+-- ranked again over its kept and changed orders only when a changed item can
+-- change them (fewer than 100 kept, an item of a kept order, or one ordered no
+-- later than the 100th), and from all of its items when a changed item moved
+-- seller, order or ordered_at (`rescanned`; its kept orders are forgotten first).
+-- Why that misses nothing: docs/decisions/0010-groeistart-from-kept-first-orders.md.
 {{ keyed_incremental_config('seller_id') }}
 -- The rescanned sellers are read once per build, into a session table
 -- (macro early_orders_rescanned_table) that the pre-hooks fill and use.

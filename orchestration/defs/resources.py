@@ -8,6 +8,7 @@ the CLI and the tests all configure the same definitions the same way.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import shutil
 import sys
@@ -26,18 +27,12 @@ from orchestration.dbt_runner import PROFILES_DIR, PROJECT_DIR
 from orchestration.weeks import parse_iso_week
 
 LANDING_ENV = "SERVICENORMS_LANDING"
+# The keyed models' watermarks of a weekly step (macros/run_parameters.sql).
+WATERMARKS_ENV = "SERVICENORMS_WATERMARKS_BEFORE_RUN"
 WAREHOUSE_ENV = "SERVICENORMS_WAREHOUSE"
 PUBLISHED_ENV = "SERVICENORMS_PUBLISHED"
 PAGES_ENV = "SERVICENORMS_PAGES"
 FIRST_WEEK_ENV = "SERVICENORMS_FIRST_WEEK"
-# A dbt run's parameters (macros/run_parameters.sql), by name.
-RUN_PARAMETERS = (
-    "week_start_min",
-    "week_start_max",
-    "measured_weeks_end",
-    "as_of",
-    "watermarks_before_run",
-)
 
 DEFAULT_LANDING = PROJECT_DIR / "data" / "demo-landing"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "servicenorms.duckdb"
@@ -121,21 +116,18 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.pages_dir) if self.pages_dir else default_pages_path(self.warehouse)
 
     @contextmanager
-    def dbt_environment(self, run_parameters: Mapping[str, str] | None = None) -> Iterator[None]:
+    def dbt_environment(self, watermarks: Mapping[str, int] | None = None) -> Iterator[None]:
         """Point the dbt profile (which reads SERVICENORMS_WAREHOUSE) at this warehouse
-        and pass the run's parameters (`SERVICENORMS_<NAME>`, macros/run_parameters.sql);
-        a parameter not given is unset, so the models fall back to every week.
+        and pass the keyed models' watermarks, if any (macros/run_parameters.sql).
 
         dagster-dbt starts dbt as a subprocess that inherits this process's
         environment; runs use the in-process executor, so only one step at a
-        time changes it.
+        time changes it. The run's weeks travel as the invocation's --vars.
         """
-        given = dict(run_parameters or {})
-        unknown = set(given) - set(RUN_PARAMETERS)
-        if unknown:
-            raise ValueError(f"unknown dbt run parameter(s): {', '.join(sorted(unknown))}")
-        wanted = {WAREHOUSE_ENV: str(self.warehouse)}
-        wanted.update({run_parameter_env(name): given.get(name) for name in RUN_PARAMETERS})
+        wanted = {
+            WAREHOUSE_ENV: str(self.warehouse),
+            WATERMARKS_ENV: json.dumps(dict(watermarks), sort_keys=True) if watermarks else None,
+        }
         previous = {name: os.environ.get(name) for name in wanted}
         for name, value in wanted.items():
             _set_env(name, value)
@@ -145,10 +137,6 @@ class WarehouseResource(ConfigurableResource):
         finally:
             for name, value in previous.items():
                 _set_env(name, value)
-
-
-def run_parameter_env(name: str) -> str:
-    return f"SERVICENORMS_{name.upper()}"
 
 
 def _set_env(name: str, value: str | None) -> None:
