@@ -39,7 +39,7 @@ LOCKED = re.compile(
 )
 # Below this many free bytes a disk counts as full (what a failed write leaves).
 NEARLY_FULL_BYTES = 64 * 1024 * 1024
-# "dagster._core.errors.DagsterExecutionStepExecutionError: " and the like.
+# A qualified class name before the message, e.g. "dagster.DagsterError: ".
 CLASS_PREFIX = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Failure|Failed): ")
 
 

@@ -5,7 +5,8 @@ environment names another), so the UI shows the runs, the weeks materialised and
 the checks of the command line as well as its own. A command-line run executes
 in its own process; one killed before it ends stays STARTED in the instance
 and would hold the UI's run queue (one run at a time) for good, so each run
-first marks the runs of ended processes as failed.
+first marks the runs of ended processes as failed
+(docs/decisions/0006-dagster-instance-beside-the-warehouse.md).
 """
 
 from __future__ import annotations

@@ -220,8 +220,7 @@ def execute_weeks(
 
     from orchestration.defs.definitions import WEEKLY_JOB, build_definitions
     from orchestration.instance import RUN_PROCESS_TAG, this_process
-    from orchestration.partitions import partition_key_for_week
-    from orchestration.run_weeks import AS_OF_TAG, partition_range_tags
+    from orchestration.weeks import AS_OF_TAG, partition_key_for_week, partition_range_tags
 
     # The partitions must reach back to the weeks asked for.
     earliest = first or last
@@ -272,8 +271,7 @@ def measure_week_in_progress(
     from orchestration.defs.definitions import PROVISIONAL_JOB, build_definitions
     from orchestration.defs.resources import ServiceNormsSettings, dagster_home
     from orchestration.instance import RUN_PROCESS_TAG, operator_instance, this_process
-    from orchestration.partitions import partition_key_for_week
-    from orchestration.run_weeks import AS_OF_TAG
+    from orchestration.weeks import AS_OF_TAG, partition_key_for_week
 
     landing, warehouse = Path(landing), Path(warehouse)
     if not landing.is_dir():

@@ -10,21 +10,24 @@ because of a reader and a reader never sees a half-written week.
 Most of a week's copy is unchanged: a weekly run rewrites a few weeks of the
 week-window marts (`seller_week_indicators`, `seller_week_incidents`,
 `seller_six_week_scores`, and from the run's first week on `seller_trajectory_weeks`,
-`seller_notifications`, `platform_week_summary`). Those marts record every write in the warehouse's
-`audit.week_window_writes` (macros/week_window_writes.sql), and the copy records in
-`publication.mart_writes` the last write it holds per table. A run then starts from
-a byte copy of the current file and replaces in it only the weeks written since. A
-table is copied whole when that cannot be shown to give the same rows: no copy yet,
-no record of its writes (`seller_monthly_nps`, small and rebuilt whole each run), a
-`full` write since, other columns, or a copy whose last write this warehouse never
-made (a warehouse rebuilt in its place).
+`seller_notifications`, `platform_week_summary`). The marts step says which weeks
+of which tables its run is about to rewrite, from the run's own week window and
+each model's `week_window_weeks_after` (`rewrites_of_run`, `mark_pending`: the whole
+table after a full refresh, for a table built from nothing and for the marts
+without weeks). A publication starts from a byte copy of the current file, replaces
+in it only those weeks, copies whole what was rewritten whole, and leaves the other
+tables as they are. A table is copied whole when that cannot be shown to give the
+same rows: no copy yet, a copy without the publication's marker, other columns, or
+an unreadable record of pending weeks.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,12 +39,17 @@ from orchestration.sql_text import quote_identifier as _q
 from orchestration.sql_text import quote_literal as _lit
 
 MARTS_SCHEMA = "marts"
-# In the published file: per table, the last write of the warehouse's record it holds.
+# In the published file: the marker that it was published by this module, so the
+# absence of pending weeks means "nothing rewritten since" (not "unknown").
 STATE_SCHEMA = "publication"
-WRITES = "audit.week_window_writes"
-# The end of a write with no end (a model rebuilt from its window's first week on):
-# macros/time/run_parameters.sql, no_week_end().
-NO_WEEK_END = date(2999, 1, 1)
+STATE_TABLE = "published_copy"
+STATE_VERSION = 2
+# The week column of every week-window mart (macros/rules/circumstances.sql, week_window_config).
+WEEK_COLUMN = "week_start"
+
+# The weeks of a table a run rewrote: [first, end) with end None for "from first
+# on"; None for the whole table.
+Weeks = tuple[date, date | None] | None
 
 
 @dataclass(frozen=True)
@@ -49,15 +57,17 @@ class PublishedTable:
     """How one table reached the new copy."""
 
     rows: int
-    # 'copied' (whole), 'weeks' (the weeks in [weeks[0], weeks[1]) replaced) or 'unchanged'.
+    # 'copied' (whole), 'weeks' (the weeks from weeks[0] up to weeks[1] replaced,
+    # weeks[1] None: every later week) or 'unchanged'.
     how: str
-    weeks: tuple[date, date] | None = None
+    weeks: tuple[date, date | None] | None = None
 
     def describe(self) -> str:
         if self.how == "weeks" and self.weeks:
-            first, last = self.weeks[0], self.weeks[1] - timedelta(days=7)
-            if self.weeks[1] >= NO_WEEK_END:
+            first, end = self.weeks
+            if end is None:
                 return f"weeks from {first} on replaced"
+            last = end - timedelta(days=7)
             if first == last:
                 return f"week {first} replaced"
             return f"weeks {first} to {last} replaced"
@@ -68,10 +78,108 @@ class PublishedTable:
 class _Plan:
     table: str
     how: str
-    week_column: str | None = None
-    weeks: tuple[date, date] | None = None
-    # The last recorded write the new copy holds: (write_id, write_uuid).
-    last_write: tuple[int, str] | None = None
+    weeks: tuple[date, date | None] | None = None
+
+
+# --- what a run rewrites, recorded before it writes ----------------------------
+
+
+def week_window_marts(manifest: Path) -> dict[str, int | str]:
+    """{mart: weeks_after} of the week-window marts in a dbt manifest
+    (`meta.week_window_weeks_after`: 0, a number of weeks, or 'all')."""
+    nodes = json.loads(Path(manifest).read_text())["nodes"].values()
+    return {
+        node["alias"]: node["config"]["meta"]["week_window_weeks_after"]
+        for node in nodes
+        if node["resource_type"] == "model"
+        and node["schema"].endswith(MARTS_SCHEMA)
+        and "week_window_weeks_after" in node["config"].get("meta", {})
+    }
+
+
+def rewrites_of_run(
+    marts: Iterable[str],
+    window_vars: Mapping[str, str],
+    weeks_after: Mapping[str, int | str],
+    existing: Iterable[str],
+    full_refresh: bool = False,
+) -> dict[str, Weeks]:
+    """The weeks of each of `marts` a dbt build with `window_vars` rewrites: the
+    window (widened by the model's `weeks_after`) for a week-window mart that
+    exists; the whole table after a full refresh, for a build of every week (no
+    `week_start_min`), a table built from nothing and a mart without weeks."""
+    present = set(existing)
+    first = window_vars.get("week_start_min")
+    out: dict[str, Weeks] = {}
+    for mart in marts:
+        after = weeks_after.get(mart)
+        if full_refresh or first is None or after is None or mart not in present:
+            out[mart] = None
+            continue
+        end = date.fromisoformat(window_vars["week_start_max"])
+        out[mart] = (
+            date.fromisoformat(first),
+            None if after == "all" else end + timedelta(days=7 * int(after)),
+        )
+    return out
+
+
+def pending_path(published: Path) -> Path:
+    """The weeks rewritten in the warehouse that the copy does not hold yet."""
+    published = Path(published)
+    return published.with_name(f".{published.name}.pending.json")
+
+
+def _merge(a: Weeks, b: Weeks) -> Weeks:
+    """The weeks covering both (a superset is harmless: those weeks are equal)."""
+    if a is None or b is None:
+        return None
+    end = None if a[1] is None or b[1] is None else max(a[1], b[1])
+    return (min(a[0], b[0]), end)
+
+
+def _read_pending(published: Path) -> dict[str, Weeks] | None:
+    """The pending weeks per table ({} when none); None when the record is unreadable."""
+    path = pending_path(published)
+    if not path.exists():
+        return {}
+    try:
+        raw = json.loads(path.read_text())
+        return {
+            table: None
+            if weeks is None
+            else (date.fromisoformat(weeks[0]), date.fromisoformat(weeks[1]) if weeks[1] else None)
+            for table, weeks in raw.items()
+        }
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def mark_pending(published: Path, rewrites: Mapping[str, Weeks]) -> None:
+    """Add a run's rewrites to the copy's pending weeks, before the run writes them:
+    a run that fails before its publication leaves them for the next one (whose own
+    window may be another week), so the copy never misses a week the warehouse rewrote."""
+    published = Path(published)
+    published.parent.mkdir(parents=True, exist_ok=True)
+    pending = _read_pending(published)
+    if pending is None:  # unreadable: every table whole
+        pending = {table: None for table in rewrites}
+    for table, weeks in rewrites.items():
+        pending[table] = _merge(pending[table], weeks) if table in pending else weeks
+    text = json.dumps(
+        {
+            t: None if w is None else [w[0].isoformat(), w[1].isoformat() if w[1] else None]
+            for t, w in sorted(pending.items())
+        },
+        indent=1,
+    )
+    path = pending_path(published)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+# --- the publication ------------------------------------------------------------
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
@@ -92,9 +200,21 @@ def _has_table(con: duckdb.DuckDBPyConnection, database: str, schema: str, table
     )
 
 
-def plan_publication(con: duckdb.DuckDBPyConnection, previous: str | None) -> list[_Plan]:
+def _is_ours(con: duckdb.DuckDBPyConnection, database: str) -> bool:
+    if not _has_table(con, database, STATE_SCHEMA, STATE_TABLE):
+        return False
+    row = con.execute(
+        f"select max(version) from {_q(database)}.{STATE_SCHEMA}.{STATE_TABLE}"
+    ).fetchone()
+    return row is not None and row[0] == STATE_VERSION
+
+
+def plan_publication(
+    con: duckdb.DuckDBPyConnection, previous: str | None, pending: Mapping[str, Weeks] | None
+) -> list[_Plan]:
     """How each table of `live.marts` reaches the new copy, given the previous copy
-    attached as `previous` (None: there is none)."""
+    attached as `previous` (None: there is none) and the weeks rewritten since it
+    (`pending`; None: unknown)."""
     tables = [
         r[0]
         for r in con.execute(
@@ -103,54 +223,17 @@ def plan_publication(con: duckdb.DuckDBPyConnection, previous: str | None) -> li
             [MARTS_SCHEMA],
         ).fetchall()
     ]
-    writes: dict[str, list[tuple]] = {}
-    if _has_table(con, "live", "audit", "week_window_writes"):
-        for row in con.execute(
-            f"select model, write_id, write_uuid, mode, week_column, week_start_min, week_end "
-            f"from live.{WRITES} order by model, write_id"
-        ).fetchall():
-            writes.setdefault(row[0], []).append(row[1:])
-    held: dict[str, tuple[int, str]] = {}
-    if previous is not None and _has_table(con, previous, STATE_SCHEMA, "mart_writes"):
-        state = f"{_q(previous)}.{STATE_SCHEMA}.mart_writes"
-        held = {
-            t: (i, u)
-            for t, i, u in con.execute(
-                f"select table_name, write_id, write_uuid from {state}"
-            ).fetchall()
-        }
+    trusted = previous is not None and pending is not None and _is_ours(con, previous)
     plans = []
     for table in tables:
-        log = writes.get(table, [])
-        last = (log[-1][0], log[-1][1]) if log else None
-        since = _writes_since(log, held.get(table))
-        same_columns = previous is not None and _columns(con, "live", table) == _columns(
-            con, previous, table
-        )
-        if (
-            since is None
-            or not same_columns
-            or any(w[2] != "window" for w in since)
-            or len({w[3] for w in since}) > 1  # weeks of more than one column
-        ):
-            plans.append(_Plan(table, "copied", last_write=last))
-        elif not since:
-            plans.append(_Plan(table, "unchanged", last_write=last))
+        same_columns = trusted and _columns(con, "live", table) == _columns(con, previous, table)
+        if not same_columns or (table in pending and pending[table] is None):
+            plans.append(_Plan(table, "copied"))
+        elif table not in pending:
+            plans.append(_Plan(table, "unchanged"))
         else:
-            weeks = (min(w[4] for w in since), max(w[5] for w in since))
-            plans.append(_Plan(table, "weeks", since[0][3], weeks, last))
+            plans.append(_Plan(table, "weeks", pending[table]))
     return plans
-
-
-def _writes_since(log: list[tuple], held: tuple[int, str] | None) -> list[tuple] | None:
-    """The writes of `log` after the one the previous copy holds; None when that
-    write is not in the log (no record, or another warehouse's)."""
-    if held is None:
-        return None
-    for position, write in enumerate(log):
-        if (write[0], write[1]) == held:
-            return log[position + 1 :]
-    return None
 
 
 # A file written aside by a publication: `.<name>.<pid>.tmp`, and DuckDB's `.wal` of it.
@@ -171,14 +254,15 @@ def remove_leftovers(folder: Path) -> list[Path]:
 
 def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]:
     """Bring a copy of every table of schema `marts` to the state of the live
-    warehouse and swap it in (module docstring); returns each table's rows and
-    how it was published."""
+    warehouse, replacing the weeks pending since the previous copy (module
+    docstring), and swap it in; returns each table's rows and how it was published."""
     published = Path(published)
     published.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(published.parent)
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):  # this process's own, if any
         leftover.unlink(missing_ok=True)
+    pending = _read_pending(published)
 
     out: dict[str, PublishedTable] = {}
     # One connection holds the warehouse (read-only) from the plan to the copy:
@@ -190,7 +274,7 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]
         if published.exists():
             con.execute(f"attach {_lit(str(published))} as previous (read_only)")
             previous = "previous"
-        plans = plan_publication(con, previous)
+        plans = plan_publication(con, previous, pending)
         if previous is not None:
             con.execute("detach previous")
         # A byte copy of the previous file when any of it is kept; else a fresh file.
@@ -213,23 +297,20 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]
             if plan.how == "copied":
                 con.execute(f"create or replace table {target} as select * from {source}")
             elif plan.how == "weeks":
-                column, (first, end) = _q(plan.week_column), plan.weeks
-                in_weeks = f"{column} >= ? and {column} < ?"
-                con.execute(f"delete from {target} where {in_weeks}", [first, end])
-                con.execute(
-                    f"insert into {target} select * from {source} where {in_weeks}", [first, end]
-                )
+                first, end = plan.weeks
+                column = _q(WEEK_COLUMN)
+                in_weeks = f"{column} >= ?" + ("" if end is None else f" and {column} < ?")
+                bounds = [first] if end is None else [first, end]
+                con.execute(f"delete from {target} where {in_weeks}", bounds)
+                con.execute(f"insert into {target} select * from {source} where {in_weeks}", bounds)
             rows = con.execute(f"select count(*) from {target}").fetchone()[0]
             out[plan.table] = PublishedTable(rows, plan.how, plan.weeks)
-        state = f"next_copy.{STATE_SCHEMA}.mart_writes"
         con.execute(f"create schema if not exists next_copy.{STATE_SCHEMA}")
+        con.execute(f"drop table if exists next_copy.{STATE_SCHEMA}.mart_writes")  # older copies
         con.execute(
-            f"create or replace table {state} "
-            "(table_name varchar, write_id bigint, write_uuid varchar)"
+            f"create or replace table next_copy.{STATE_SCHEMA}.{STATE_TABLE} as "
+            f"select {STATE_VERSION} as version"
         )
-        held = [(p.table, *p.last_write) for p in plans if p.last_write is not None]
-        if held:
-            con.executemany(f"insert into {state} values (?, ?, ?)", held)
         con.execute("commit")
         # Everything in the main file before the rename: no WAL travels separately.
         con.execute("checkpoint next_copy")
@@ -241,4 +322,7 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]
         raise
     con.close()
     os.replace(tmp, published)
+    # The copy now holds every pending week (killed before this line, the next
+    # publication copies them again: the same rows).
+    pending_path(published).unlink(missing_ok=True)
     return out

@@ -20,7 +20,8 @@ total order, one writer per file), and the same version name (a hash of the
 manifest). A new version writes only the partitions whose rows changed: each
 partition carries a fingerprint (row count and an order-independent hash of
 its rows), and a partition whose fingerprint the previous version already has
-is hard-linked from it instead of written again.
+is hard-linked from it instead of written again
+(docs/decisions/0002-parquet-versions-hard-linked.md).
 """
 
 from __future__ import annotations

@@ -55,6 +55,20 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     return ScenarioWarehouse(path=warehouse, landing=landing)
 
 
+def built_copy(warehouse: Path, target: Path) -> Path:
+    """An independent copy of a session's built warehouse, for a test that changes
+    it: a file copy costs far less than a build. Checkpointed first, since dbt's
+    connection in this process may still hold the warehouse's write-ahead log."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("checkpoint")
+    con.close()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(warehouse, target)
+    return target
+
+
 #: The last week `demo_warehouse` builds.
 DEMO_LAST_WEEK = date(2026, 11, 16)
 

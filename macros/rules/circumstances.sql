@@ -59,7 +59,9 @@ where excluded.event_key is null
     from week to week). -#}
 {% macro in_week_window(week_start_column, weeks_after=0) -%}
     ({{ week_start_column }} >= cast('{{ week_start_min() }}' as date)
-     and {{ week_start_column }} < {{ week_window_end(weeks_after) }})
+    {%- if weeks_after != 'all' %}
+     and {{ week_start_column }} < {{ week_window_end(weeks_after) }}
+    {%- endif %})
 {%- endmacro %}
 
 {#- The rows a model rebuilt from its window's first week on (weeks_after='all')
@@ -72,10 +74,9 @@ where excluded.event_key is null
     {%- endif -%}
 {%- endmacro %}
 
-{#- The window's (exclusive) end, widened by `weeks_after` weeks ('all': no end). -#}
+{#- The window's (exclusive) end, widened by `weeks_after` weeks. -#}
 {% macro week_window_end(weeks_after=0) -%}
-    {%- if weeks_after == 'all' -%}cast('{{ no_week_end() }}' as date)
-    {%- elif weeks_after == 0 -%}cast('{{ week_start_max() }}' as date)
+    {%- if weeks_after == 0 -%}cast('{{ week_start_max() }}' as date)
     {%- else -%}{{ dbt.dateadd('day', 7 * weeks_after, "cast('" ~ week_start_max() ~ "' as date)") }}
     {%- endif -%}
 {%- endmacro %}
@@ -89,7 +90,8 @@ where excluded.event_key is null
 
 {#- Config of a model rebuilt per week window: a weekly run deletes the window's
     weeks and appends them again; a full refresh builds every week in the vars.
-    Each build is recorded in audit.week_window_writes (macros/week_window_writes.sql). -#}
+    `meta.week_window_weeks_after` also tells publishing which weeks a run
+    rewrote (orchestration/publish.py). -#}
 {% macro week_window_config(weeks_after=0) -%}
 {%- set weeks_after_arg = "'all'" if weeks_after == 'all' else weeks_after -%}
 {{ config(
@@ -98,7 +100,6 @@ where excluded.event_key is null
     on_schema_change='fail',
     meta={'week_window_weeks_after': weeks_after},
     pre_hook=[
-        record_week_window_write("week_start", weeks_after_arg),
         "{% if is_incremental() %}delete from {{ this }} where {{ in_week_window('week_start', " ~ weeks_after_arg ~ ") }}{% endif %}"
     ],
 ) }}

@@ -8,6 +8,6 @@
 -- change these ratios. Rebuilt per week window [week_start_min, week_start_max),
 -- like the weekly facts: only the window's seller-weeks and the months before
 -- them are read. The measured items are referenced where used, not through one
--- import CTE, which would be materialised whole.
+-- import CTE (docs/decisions/0009-inputs-referenced-where-used.md).
 {{ week_window_config() }}
 {{ dynamic_norms() }}

@@ -9,8 +9,8 @@
     incremental_strategy='delete+insert',
     unique_key='order_item_id',
 ) }}
--- The inputs are referenced directly, not through import CTEs: a CTE used
--- twice is materialised whole, and each input is read by two CTEs here.
+-- Each input is read by two CTEs, so it is referenced directly, not through an
+-- import CTE (docs/decisions/0009-inputs-referenced-where-used.md).
 with
 {% if is_incremental() -%}
 touched as (

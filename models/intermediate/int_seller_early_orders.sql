@@ -2,8 +2,8 @@
 -- order (FBB and cancelled too) ranked by its earliest ordered_at, ties by
 -- order_id; the first `groeistart_orders` (100) are kept, every order of a
 -- seller with fewer. int_sellers reads the 100th from here. `_load_id` is the
--- greatest load id of the order's items. Rebuilt whole each run (a group by
--- over the staged items; incremental by seller did not pay, docs/benchmarks.md).
+-- greatest load id of the order's items. Rebuilt whole each run: incremental by
+-- seller did not pay at `tenth` (docs/decisions/0015-by-key-only-where-it-pays.md).
 {%- set kept_orders = var('groeistart_orders') %}
 with items as (
     select seller_id, order_id, ordered_at, _load_id

@@ -3,13 +3,9 @@
     incremental_strategy='delete+insert',
     unique_key=['shipment_id', 'event_code', 'event_at'],
 ) }}
--- The natural key is the whole row: every landed version of a key is the same
--- event, so the latest version (macro latest_per_key) differs from the others
--- only in its load. A group by key gives the same rows without ranking every
--- landed event (the largest raw table); `_load_id` (what the keyed models compare)
--- is the latest load that carried the event. Incrementally, that load is one of
--- those landed since the last build (their ids are above every earlier one), so
--- only the new loads are read.
+-- The natural key is the whole row, so a group by key (keeping the latest load)
+-- gives what ranking every version would, and an incremental build reads only
+-- the new loads (docs/decisions/0003-append-only-raw-latest-row-per-key.md).
 with latest as (
     select
         landed.shipment_id,

@@ -4,13 +4,13 @@ Split of the dbt project, and why:
 
 * `servicenorms_weekly` — seeds, staging, intermediate and `models/facts`,
   partitioned by ISO week. The incremental facts rebuild exactly the weeks of
-  the run's partition range (`partitions.dbt_vars_for_range`, passed to dbt as
-  run parameters in the environment: macros/time/run_parameters.sql);
-  the full-rebuild models upstream of them ride along so one `dbt build`
-  refreshes everything the facts read.
-* `servicenorms_marts` — `models/marts`, unpartitioned: every mart is a full
-  rebuild over all weeks (six-week pools and trajectories read earlier weeks),
-  so a weekly partition of a mart would claim a precision it does not have.
+  the run's partition range (`weeks.run_dbt_vars`, the invocation's `--vars`,
+  read by `var()`: macros/time/run_parameters.sql); the full-rebuild models upstream
+  of them ride along so one `dbt build` refreshes everything the facts read.
+* `servicenorms_marts` — `models/marts`, unpartitioned: the week-window marts
+  rebuild the run's weeks and what depends on them (six-week pools, later
+  trajectory states), so a weekly partition of a mart would claim a precision it
+  does not have. It takes the same `--vars` as the weekly step.
 
 Both carry `BackfillPolicy.single_run()` where partitioned and share the
 `warehouse` pool; jobs use the in-process executor. A backfill over many weeks
@@ -18,11 +18,12 @@ is one run and one `dbt build`: DuckDB has one writer, and parallel partitioned
 dbt runs collide on temp relations.
 """
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,6 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     Output,
-    PartitionKeyRange,
     WeeklyPartitionsDefinition,
     asset,
     asset_check,
@@ -63,12 +63,16 @@ from orchestration.defs.outcome import (
 from orchestration.defs.resources import MANIFEST_PATH, WarehouseResource
 from orchestration.errors import Places, StepFailed, dbt_failure
 from orchestration.ingest.landing import LandingSummary, land_directory
-from orchestration.partitions import dbt_vars_for_range, week_for_partition_key
-from orchestration.publish import publish_marts
+from orchestration.publish import mark_pending, publish_marts, rewrites_of_run, week_window_marts
 from orchestration.publish_parquet import parquet_root, publish_parquet
-from orchestration.run_weeks import run_as_of, run_partition_keys, run_week_range
 from orchestration.serve.pages import build_site, weeks_to_build
-from orchestration.weeks import iso_week_key, last_finalised_week, measured_weeks_vars
+from orchestration.weeks import (
+    iso_week_key,
+    run_as_of,
+    run_dbt_vars,
+    run_partition_range,
+    run_week_range,
+)
 
 LANDED_BATCHES = AssetKey("landed_batches")
 # A model every weekly step builds: absent before the warehouse's first build.
@@ -203,9 +207,11 @@ class WeeklyBuildConfig(Config):
     recomputes only what new loads touched and the run's weeks."""
 
 
-def weekly_dbt_args(full_refresh: bool, first_build: bool = False) -> list[str]:
-    """`dbt build` arguments of the weekly steps (the run's weeks travel as
-    parameters in the environment: weekly_dbt_parameters).
+def weekly_dbt_args(
+    full_refresh: bool, first_build: bool = False, dbt_vars: Mapping[str, Any] | None = None
+) -> list[str]:
+    """`dbt build` arguments of the weekly steps, with the run's `--vars`
+    (weeks.run_dbt_vars).
 
     dbt's unit tests check the rules on fixed inputs, not the week's data: the
     test suite runs them (tests/integration/test_dbt_project.py), the weekly job does not.
@@ -214,45 +220,21 @@ def weekly_dbt_args(full_refresh: bool, first_build: bool = False) -> list[str]:
     """
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
     threads = full_build_thread_args() if full_refresh or first_build else []
-    if full_refresh:
-        return ["build", "--full-refresh", *threads, *skip_unit_tests]
-    return ["build", *threads, *skip_unit_tests]
-
-
-def weekly_dbt_parameters(
-    dbt_vars: Mapping[str, Any],
-    full_refresh: bool,
-    last_finalised: date | None = None,
-    as_of: datetime | None = None,
-) -> dict[str, str]:
-    """The run parameters of a weekly step (macros/time/run_parameters.sql).
-
-    The platform's measured weeks end after `last_finalised`, the last week
-    finalised as of the run, whatever weeks the run rebuilds; the weeks after
-    it are measured as the week in progress as of `as_of` (macros/time/provisional.sql),
-    also by a full refresh. A full refresh
-    recreates the week-window models, so it must cover every week, whatever the
-    run's partitions: no window (the defaults cover every week), and its tests
-    read every row. Otherwise the week window.
-    """
-    measured = measured_weeks_vars(last_finalised) if last_finalised is not None else {}
-    if as_of is not None:
-        measured["as_of"] = as_of.isoformat()
-    if full_refresh:
-        return measured
-    parameters = {name: str(value) for name, value in {**dbt_vars, **measured}.items()}
-    return parameters
+    refresh = ["--full-refresh"] if full_refresh else []
+    given = ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)] if dbt_vars else []
+    return ["build", *refresh, *threads, *skip_unit_tests, *given]
 
 
 def keep_parse_state(invocation_target: Path, project_target: Path = MANIFEST_PATH.parent) -> bool:
     """Hand a dbt step's parse state back to the project's target folder.
 
     dagster-dbt starts each step from `target/partial_parse.msgpack`; dbt re-parses
-    the whole project (~4 s) when that state was saved under another profile (the
+    the whole project when that state was saved under another profile (the
     warehouse path, threads and memory bound come from the environment) or other
-    vars. A step's own state matches the runs, so the next step parses only what
-    changed; dbt still checks every file, the profile and the vars before reusing
-    it. Replaced atomically: a reader never sees half a file.
+    `--vars` (a new week's). A step's own state matches the run's vars, so the next
+    step of the run parses only what changed; dbt still checks every file, the
+    profile and the vars before reusing it. Replaced atomically: a reader never
+    sees half a file.
     """
     state = Path(invocation_target) / "partial_parse.msgpack"
     if not state.exists():
@@ -294,6 +276,7 @@ def build_dbt_assets(
     project: DbtProject, partitions_def: WeeklyPartitionsDefinition
 ) -> list[AssetsDefinition]:
     manifest = project.manifest_path
+    first_key = partitions_def.get_first_partition_key()
 
     @dbt_assets(
         manifest=manifest,
@@ -312,18 +295,15 @@ def build_dbt_assets(
         dbt: DbtCliResource,
         warehouse: WarehouseResource,
     ) -> Iterator[Any]:
-        dbt_vars = dbt_vars_for_range(context.partition_key_range, partitions_def)
-        as_of = run_as_of(context.run.tags)
-        parameters = weekly_dbt_parameters(
-            dbt_vars, config.full_refresh, last_finalised_week(as_of), as_of
+        dbt_vars = run_dbt_vars(
+            context.partition_key_range, first_key, run_as_of(context), config.full_refresh
         )
         # No staging built yet: the first build of the warehouse.
         first_build = not existing_tables(warehouse.warehouse, "staging", [FIRST_BUILT])
         events = _run_dbt_step(
-            context, dbt, warehouse, config.full_refresh, parameters, first_build
+            context, dbt, warehouse, config.full_refresh, dbt_vars, first_build
         )
-        first = week_for_partition_key(context.partition_key_range.start)
-        last = week_for_partition_key(context.partition_key_range.end)
+        first, last = run_week_range(context)
         facts = table_row_counts(
             warehouse.warehouse,
             "main",
@@ -357,13 +337,22 @@ def build_dbt_assets(
     ) -> Iterator[Any]:
         # The week-window marts rebuild the run's weeks (all weeks when the run
         # has no partitions, e.g. the marts materialised on their own).
-        keys = run_partition_keys(context.run.tags)
-        dbt_vars = dbt_vars_for_range(PartitionKeyRange(*keys), partitions_def) if keys else {}
-        parameters = weekly_dbt_parameters(dbt_vars, config.full_refresh)
+        dbt_vars = run_dbt_vars(
+            run_partition_range(context), first_key, run_as_of(context), config.full_refresh
+        )
         marts = [spec.key.path[-1] for spec in context.assets_def.specs]
-        first_build = not existing_tables(warehouse.warehouse, "marts", marts)
+        existing = existing_tables(warehouse.warehouse, "marts", marts)
+        selected = [key.path[-1] for key in context.selected_asset_keys]
+        # Recorded before dbt writes: publishing copies these weeks, also after a
+        # failed run (orchestration/publish.py).
+        mark_pending(
+            warehouse.published,
+            rewrites_of_run(
+                selected, dbt_vars, week_window_marts(manifest), existing, config.full_refresh
+            ),
+        )
         events = _run_dbt_step(
-            context, dbt, warehouse, config.full_refresh, parameters, first_build
+            context, dbt, warehouse, config.full_refresh, dbt_vars, first_build=not existing
         )
         counts = table_row_counts(warehouse.warehouse, "marts", marts)
         extra: dict[str, dict[str, Any]] = {
@@ -386,17 +375,17 @@ def _run_dbt_step(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     full_refresh: bool,
-    parameters: Mapping[str, str],
+    dbt_vars: Mapping[str, Any],
     first_build: bool = False,
 ) -> list[Any]:
-    """One `dbt build` of a weekly step with the run's parameters; its events, and
+    """One `dbt build` of a weekly step with the run's `--vars`; its events, and
     its parse state handed back for the next step; older step folders pruned.
     A failed build fails the step with one line: the cause, or the failed models
     and tests with their errors (orchestration.errors.dbt_failure)."""
-    args = weekly_dbt_args(full_refresh, first_build)
-    context.log.info(f"dbt {' '.join(args)}; run parameters {dict(parameters)}")
+    args = weekly_dbt_args(full_refresh, first_build, dbt_vars)
+    context.log.info(f"dbt {' '.join(args)}")
     with progress.current().task(f"dbt {context.assets_def.op.name}", None, "nodes built") as task:
-        with warehouse.dbt_environment(parameters):
+        with warehouse.dbt_environment():
             invocation = dbt.cli(args, context=context, raise_on_error=False)
             events = []
             for event in invocation.stream():
@@ -417,7 +406,7 @@ def _output_name(context: AssetExecutionContext, path: str | list[str]) -> str:
 
 
 def _last_week_of_run(context: AssetExecutionContext) -> date | None:
-    weeks = run_week_range(context.run.tags)
+    weeks = run_week_range(context)
     return weeks[1] if weeks else None
 
 

@@ -34,8 +34,8 @@ from orchestration.defs.resources import (
 )
 from orchestration.defs.schedules import build_provisional_schedule, build_weekly_schedule
 from orchestration.defs.sensors import build_circumstances_sensor
-from orchestration.partitions import weekly_partitions
 from orchestration.serve.mail import MailSettings
+from orchestration.weeks import weekly_partitions
 
 WEEKLY_JOB = "servicenorms_weekly_job"
 PROVISIONAL_JOB = "servicenorms_week_in_progress_job"

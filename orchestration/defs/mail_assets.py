@@ -17,9 +17,8 @@ from dagster import (
 
 from orchestration.defs.assets import PUBLISHED_MARTS
 from orchestration.defs.resources import WarehouseResource
-from orchestration.run_weeks import run_week_range
 from orchestration.serve.mail import SMTP_PASSWORD_ENV, MailSettings, deliver, last_published_week
-from orchestration.weeks import iso_week_key
+from orchestration.weeks import iso_week_key, run_week_range
 
 WEDNESDAY_MAIL = AssetKey("wednesday_mail")
 
@@ -70,7 +69,7 @@ def _run_weeks(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     published = last_published_week(warehouse.published)
     if published is None:
         return []
-    weeks = run_week_range(context.run.tags)
+    weeks = run_week_range(context)
     if weeks is None:
         return [published]
     first, last = weeks

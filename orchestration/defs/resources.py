@@ -11,7 +11,7 @@ import importlib.metadata
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -30,13 +30,6 @@ WAREHOUSE_ENV = "SERVICENORMS_WAREHOUSE"
 PUBLISHED_ENV = "SERVICENORMS_PUBLISHED"
 PAGES_ENV = "SERVICENORMS_PAGES"
 FIRST_WEEK_ENV = "SERVICENORMS_FIRST_WEEK"
-# A dbt run's parameters (macros/time/run_parameters.sql), by name.
-RUN_PARAMETERS = (
-    "week_start_min",
-    "week_start_max",
-    "measured_weeks_end",
-    "as_of",
-)
 
 DEFAULT_LANDING = PROJECT_DIR / "data" / "demo-landing"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "servicenorms.duckdb"
@@ -120,21 +113,14 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.pages_dir) if self.pages_dir else default_pages_path(self.warehouse)
 
     @contextmanager
-    def dbt_environment(self, run_parameters: Mapping[str, str] | None = None) -> Iterator[None]:
-        """Point the dbt profile (which reads SERVICENORMS_WAREHOUSE) at this warehouse
-        and pass the run's parameters (`SERVICENORMS_<NAME>`, macros/time/run_parameters.sql);
-        a parameter not given is unset, so the models fall back to every week.
+    def dbt_environment(self) -> Iterator[None]:
+        """Point the dbt profile (which reads SERVICENORMS_WAREHOUSE) at this warehouse.
 
         dagster-dbt starts dbt as a subprocess that inherits this process's
         environment; runs use the in-process executor, so only one step at a
-        time changes it.
+        time changes it. The run's weeks travel as the invocation's --vars.
         """
-        given = dict(run_parameters or {})
-        unknown = set(given) - set(RUN_PARAMETERS)
-        if unknown:
-            raise ValueError(f"unknown dbt run parameter(s): {', '.join(sorted(unknown))}")
         wanted = {WAREHOUSE_ENV: str(self.warehouse)}
-        wanted.update({run_parameter_env(name): given.get(name) for name in RUN_PARAMETERS})
         previous = {name: os.environ.get(name) for name in wanted}
         for name, value in wanted.items():
             _set_env(name, value)
@@ -144,10 +130,6 @@ class WarehouseResource(ConfigurableResource):
         finally:
             for name, value in previous.items():
                 _set_env(name, value)
-
-
-def run_parameter_env(name: str) -> str:
-    return f"SERVICENORMS_{name.upper()}"
 
 
 def _set_env(name: str, value: str | None) -> None:

@@ -5,18 +5,21 @@ from datetime import datetime
 
 from dagster import (
     DefaultScheduleStatus,
-    JobDefinition,
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
     SkipReason,
     schedule,
 )
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from orchestration.partitions import PARTITION_TIMEZONE, partition_key_for_week
-from orchestration.run_weeks import AS_OF_TAG
-from orchestration.weeks import iso_week_key, last_finalised_week, week_start_of
+from orchestration.weeks import (
+    AS_OF_TAG,
+    PARTITION_TIMEZONE,
+    iso_week_key,
+    last_finalised_week,
+    partition_key_for_week,
+    week_start_of,
+)
 
 WEEKLY_SCHEDULE = "wednesday_weekly_build"
 # Wednesday 06:00 local: the measurement cut-off of the week before (SPEC §2).
@@ -32,9 +35,7 @@ def week_to_build(scheduled_at: datetime) -> str:
     return partition_key_for_week(last_finalised_week(scheduled_at))
 
 
-def build_weekly_schedule(
-    job: JobDefinition | UnresolvedAssetJobDefinition, first_week_key: str
-) -> ScheduleDefinition:
+def build_weekly_schedule(job, first_week_key: str) -> ScheduleDefinition:
     @schedule(
         name=WEEKLY_SCHEDULE,
         cron_schedule=WEEKLY_CRON,
@@ -52,15 +53,17 @@ def build_weekly_schedule(
         return RunRequest(
             run_key=key,
             partition_key=key,
-            tags={"servicenorms/week": iso_week_key(week), "servicenorms/trigger": "schedule"},
+            tags={
+                "servicenorms/week": iso_week_key(week),
+                "servicenorms/trigger": "schedule",
+                AS_OF_TAG: context.scheduled_execution_time.isoformat(),
+            },
         )
 
     return wednesday_weekly_build
 
 
-def build_provisional_schedule(
-    job: JobDefinition | UnresolvedAssetJobDefinition, first_week_key: str
-) -> ScheduleDefinition:
+def build_provisional_schedule(job, first_week_key: str) -> ScheduleDefinition:
     """Daily: land what arrived and measure the week in progress as of the
     scheduled time (marts.seller_week_provisional), then publish. The run takes
     the last finalised week's partition, the one the Wednesday run built: its

@@ -26,7 +26,6 @@ from pathlib import Path
 import duckdb
 from dagster import (
     DefaultSensorStatus,
-    JobDefinition,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
@@ -35,13 +34,15 @@ from dagster import (
     WeeklyPartitionsDefinition,
     sensor,
 )
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.landing import SUPPORTED_EXTENSIONS, file_sha256
-from orchestration.partitions import partition_key_for_week
-from orchestration.run_weeks import partition_range_tags
-from orchestration.weeks import iso_week_key, week_start_of
+from orchestration.weeks import (
+    iso_week_key,
+    partition_key_for_week,
+    partition_range_tags,
+    week_start_of,
+)
 
 CIRCUMSTANCES_SENSOR = "mitigating_circumstances_sensor"
 ENTITY = "mitigating_circumstances"
@@ -226,9 +227,7 @@ def describe_changes(changes: list[Change]) -> str:
     return "; ".join(parts)
 
 
-def build_circumstances_sensor(
-    job: JobDefinition | UnresolvedAssetJobDefinition, partitions_def: WeeklyPartitionsDefinition
-) -> SensorDefinition:
+def build_circumstances_sensor(job, partitions_def: WeeklyPartitionsDefinition) -> SensorDefinition:
     @sensor(
         name=CIRCUMSTANCES_SENSOR,
         job=job,

@@ -36,8 +36,7 @@ from orchestration.defs.resources import (
 )
 from orchestration.defs.sensors import CIRCUMSTANCES_SENSOR
 from orchestration.instance import RUN_PROCESS_TAG, operator_instance, this_process
-from orchestration.partitions import partition_key_for_week
-from orchestration.weeks import parse_iso_week
+from orchestration.weeks import parse_iso_week, partition_key_for_week
 
 WEEKLY_FACT = AssetKey("fct_seller_week_indicator_counts")
 
@@ -212,7 +211,7 @@ def test_the_readme_walkthrough_names_only_what_the_ui_shows() -> None:
     from orchestration.dbt_runner import PROJECT_DIR
     from orchestration.defs.sensors import CIRCUMSTANCES_TAG
     from orchestration.instance import RUN_PROCESS_TAG
-    from orchestration.run_weeks import AS_OF_TAG
+    from orchestration.weeks import AS_OF_TAG
 
     readme = (PROJECT_DIR / "README.md").read_text()
     section = readme.split("## Orchestration (Dagster)")[1].split("\n## ")[0]

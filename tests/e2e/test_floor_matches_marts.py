@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import built_copy
 
-from orchestration.generator import generate
 from orchestration.ingest.contract import WEEKLY_INDICATORS
-from orchestration.ingest.landing import land_directory
-from orchestration.pipeline import build_weeks
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("bench_floor", ROOT / "bench" / "floor.py")
@@ -21,13 +18,10 @@ _spec.loader.exec_module(floor)
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("floor")
-    landing, wh = root / "landing", root / "wh.duckdb"
-    generate(landing, sellers=20, weeks=5, start_week="2026-W01", seed=3)
-    land_directory(landing, wh)
-    # Past the generator's tail weeks, so the marts hold every week the floor holds.
-    build_weeks(wh, None, date(2026, 6, 1))
+def warehouse(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # The session's demo warehouse, built past the generator's tail weeks (so the
+    # marts hold every week the floor holds), copied: the floor writes a schema into it.
+    wh = built_copy(demo_warehouse, tmp_path_factory.mktemp("floor") / "wh.duckdb")
     floor.run_floor(wh)
     return wh
 

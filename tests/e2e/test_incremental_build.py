@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+from conftest import DEMO_LAST_WEEK, built_copy
 
 from bench.run import hold_back_week, release_held
 from orchestration.generator import generate
@@ -289,17 +290,14 @@ def test_a_week_after_the_window_is_not_measured_by_any_mart(tmp_path: Path) -> 
 
 
 def test_a_weekly_run_that_finds_a_trajectory_table_missing_builds_every_week(
-    tmp_path: Path,
+    demo_warehouse: Path, tmp_path: Path
 ) -> None:
     """The models rebuilt from the window on take their state from the whole
     history: built from nothing in a weekly run (a new or dropped table), they
     hold every week, as a full build does."""
-    landing = tmp_path / "landing"
-    warehouse = tmp_path / "w.duckdb"
-    generate(landing, sellers=12, weeks=6, start_week=START, seed=9)
-    last = parse_iso_week(START) + timedelta(weeks=5)
-    land_directory(landing, warehouse)
-    build_weeks(warehouse, None, last, full_refresh=True)
+    # The session's demo warehouse, built in full up to its last week: a copy.
+    warehouse = built_copy(demo_warehouse, tmp_path / "w.duckdb")
+    last = DEMO_LAST_WEEK
     tables = ("main.fct_seller_week_spine", "marts.seller_trajectory_weeks",
               "marts.seller_notifications", "marts.platform_week_summary")
     full = {t: _query(warehouse, f"select {DATA_COLUMNS} from {t} order by all") for t in tables}

@@ -16,8 +16,8 @@ from loopback import SmtpSink, smtp_server
 
 from orchestration.defs.mail_assets import MailResource, wednesday_mail
 from orchestration.defs.resources import WarehouseResource
-from orchestration.run_weeks import partition_range_tags
 from orchestration.serve.mail import EVENTS, LEDGER, MailSettings, deliver
+from orchestration.weeks import partition_range_tags
 
 WEEK = date(2026, 9, 21)  # 2026-W39, the published demo's last week
 

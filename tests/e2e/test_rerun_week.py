@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import OPERATED_FIRST_WEEK, OperatedWarehouse
 
 from orchestration.cli import main
@@ -134,3 +135,44 @@ def test_a_correction_re_run_for_its_week_changes_only_that_week_and_what_depend
     # What a run of every finalised week makes of the same landed data.
     run_cli("--landing", str(wh.landing), "--warehouse", str(wh.warehouse))
     assert week_digests(wh.warehouse) == after
+
+
+def test_a_run_publishes_its_own_weeks_and_those_of_a_run_that_failed_to_publish(
+    operated_warehouse: OperatedWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correction re-run for its week whose publication fails, then a run of the
+    next week: the copy takes both runs' weeks (the first run's were pending) and
+    nothing else, so it equals the warehouse but for a row planted outside them."""
+    from orchestration.defs import assets
+
+    wh = operated_warehouse.copy_to(tmp_path)
+    before = week_digests(wh.warehouse)
+    planted = f"week_start = date '{FIRST}' and indicator = 'FULFILMENT'"
+    con = duckdb.connect(str(wh.published))
+    try:
+        con.execute(f"update marts.seller_week_indicators set numerator = -1 where {planted}")
+    finally:
+        con.close()
+    assert _correct_deliveries_of(wh.warehouse, wh.landing, RERUN_WEEK) > 10
+    args = ["run", "--landing", str(wh.landing), "--warehouse", str(wh.warehouse), "--week"]
+
+    def disk_full(*_: object) -> None:
+        raise OSError("No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(assets, "publish_marts", disk_full)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            assert main([*args, iso_week_key(RERUN_WEEK)]) != 0
+    corrected = week_digests(wh.warehouse)
+    assert corrected[("seller_week_indicators", RERUN_WEEK)] != before[
+        ("seller_week_indicators", RERUN_WEEK)
+    ]
+    assert week_digests(wh.published) != corrected  # not published
+
+    run_cli(*args[1:], iso_week_key(RERUN_WEEK + timedelta(weeks=1)))
+
+    live, published = week_digests(wh.warehouse), week_digests(wh.published)
+    assert live == corrected  # the next week had no new data
+    assert {key for key in live if published[key] != live[key]} == {
+        ("seller_week_indicators", FIRST)  # the planted row: outside every window run
+    }

@@ -3,13 +3,14 @@ schedule asks for the right week, the blocking check names batch and rule."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from dagster import AssetKey, Definitions, build_schedule_context
+from dagster import AssetKey, Definitions, PartitionKeyRange, build_schedule_context
 
 from orchestration.defs.assets import LANDED_BATCHES, PUBLISHED_MARTS
 from orchestration.defs.checks import Finding, landing_findings, raw_data_check_result
@@ -18,13 +19,16 @@ from orchestration.defs.resources import ServiceNormsSettings
 from orchestration.defs.schedules import PROVISIONAL_SCHEDULE, WEEKLY_SCHEDULE
 from orchestration.defs.sensors import CIRCUMSTANCES_SENSOR
 from orchestration.ingest.landing import BatchResult, LandingSummary
-from orchestration.partitions import (
+from orchestration.weeks import (
+    dbt_vars_for_range,
     partition_dbt_vars,
     partition_label,
+    run_dbt_vars,
     weekly_partitions,
 )
 
 AMS = ZoneInfo("Europe/Amsterdam")
+FIRST_KEY = "2025-09-29"  # the first partition (2025-W40)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +76,8 @@ def test_partition_key_maps_to_a_half_open_week_window() -> None:
         "week_start_min": "2026-12-28",
         "week_start_max": "2027-01-11",
     }
+    # From the beginning: no lower bound, the project's default (every week before).
     assert partition_dbt_vars("2025-09-29", "2025-10-06", from_beginning=True) == {
-        "week_start_min": "1900-01-01",
         "week_start_max": "2025-10-13",
     }
     with pytest.raises(ValueError, match="not a Monday"):
@@ -204,7 +208,7 @@ def test_partition_settings_come_from_the_environment(
 def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from orchestration.defs.assets import weekly_dbt_args, weekly_dbt_parameters
+    from orchestration.defs.assets import weekly_dbt_args
 
     monkeypatch.delenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", raising=False)
 
@@ -212,24 +216,42 @@ def test_weekly_dbt_step_builds_the_window_or_fully_refreshes_every_week(
     skip_unit_tests = ["--exclude-resource-type", "unit_test"]
     assert weekly_dbt_args(False) == ["build", *skip_unit_tests]
     assert weekly_dbt_args(True) == ["build", "--full-refresh", *skip_unit_tests]
+    week = PartitionKeyRange("2026-03-02", "2026-03-02")
     window = {"week_start_min": "2026-03-02", "week_start_max": "2026-03-09"}
-    assert weekly_dbt_parameters(window, False) == window
+    # The measured weeks end after the last week finalised as of the run's
+    # moment, whatever weeks the run rebuilds, in a full refresh too; the week in
+    # progress is measured as of that moment.
+    now = datetime(2026, 3, 26, 12, 0, tzinfo=AMS)  # 2026-03-16 finalised on the 25th
+    measured = {"measured_weeks_end": "2026-03-23", "as_of": "2026-03-26T12:00:00+01:00"}
+    assert run_dbt_vars(week, FIRST_KEY, now) == {**window, **measured}
     # A full refresh recreates the week-window tables: never for one week only.
-    assert weekly_dbt_parameters(window, True) == {}
-    # The measured weeks end after the last finalised week, whatever weeks the run
-    # rebuilds, in a full refresh too.
-    measured = {"measured_weeks_end": "2026-03-23"}
-    assert weekly_dbt_parameters(window, False, date(2026, 3, 16)) == {**window, **measured}
-    assert weekly_dbt_parameters(window, True, date(2026, 3, 16)) == measured
-    # The week in progress is measured as of the run's moment, in a full refresh too.
+    assert run_dbt_vars(week, FIRST_KEY, now, full_refresh=True) == measured
+    # A run without partitions (the marts on their own) builds every week.
+    assert run_dbt_vars(None, FIRST_KEY, now) == measured
+    # The vars reach dbt as the invocation's --vars, and nothing else does.
+    args = weekly_dbt_args(False, dbt_vars=run_dbt_vars(week, FIRST_KEY, now))
+    assert args[:-2] == ["build", *skip_unit_tests] and args[-2] == "--vars"
+    assert json.loads(args[-1]) == {**window, **measured}
+
+
+def test_a_partition_range_becomes_exactly_these_dbt_vars() -> None:
+    """One run over partitions [first, last]: the half-open window of their weeks,
+    down to the earliest week when the range starts at the first partition."""
     now = datetime(2026, 3, 26, 12, 0, tzinfo=AMS)
-    as_of = {"as_of": "2026-03-26T12:00:00+01:00"}
-    assert weekly_dbt_parameters(window, False, date(2026, 3, 16), now) == {
-        **window, **measured, **as_of
+    as_of = {"measured_weeks_end": "2026-03-23", "as_of": "2026-03-26T12:00:00+01:00"}
+    backfill = PartitionKeyRange("2026-02-23", "2026-03-09")
+    assert run_dbt_vars(backfill, FIRST_KEY, now) == {
+        "week_start_min": "2026-02-23", "week_start_max": "2026-03-16", **as_of,
     }
-    assert weekly_dbt_parameters(window, True, date(2026, 3, 16), now) == {
-        **measured, **as_of
+    from_first = PartitionKeyRange(FIRST_KEY, "2026-03-09")
+    assert run_dbt_vars(from_first, FIRST_KEY, now) == {"week_start_max": "2026-03-16", **as_of}
+    # A year with 53 ISO weeks: W53 is a week like any other.
+    year_end = PartitionKeyRange("2026-12-28", "2026-12-28")
+    assert dbt_vars_for_range(year_end, FIRST_KEY) == {
+        "week_start_min": "2026-12-28", "week_start_max": "2027-01-04",
     }
+    with pytest.raises(ValueError, match="reversed"):
+        dbt_vars_for_range(PartitionKeyRange("2026-03-09", "2026-03-02"), FIRST_KEY)
 
 
 def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(
@@ -273,27 +295,25 @@ def test_a_build_of_every_week_takes_its_own_thread_count_when_one_is_set(
             weekly_dbt_args(True)
 
 
-def test_dbt_environment_passes_the_run_parameters_and_restores_the_environment(
+def test_dbt_environment_points_dbt_at_the_warehouse_and_restores_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from orchestration.defs.resources import WarehouseResource
 
-    monkeypatch.setenv("SERVICENORMS_WEEK_START_MAX", "left over")
-    monkeypatch.delenv("SERVICENORMS_WEEK_START_MIN", raising=False)
+    monkeypatch.setenv("SERVICENORMS_WAREHOUSE", "left over")
     resource = WarehouseResource(
         landing_dir=str(tmp_path), warehouse_path=str(tmp_path / "w.duckdb"),
         published_path=str(tmp_path / "p.duckdb"),
     )
-    with resource.dbt_environment({"week_start_min": "2026-03-02"}):
-        assert os.environ["SERVICENORMS_WEEK_START_MIN"] == "2026-03-02"
-        # A parameter not given is unset: the models fall back to every week.
-        assert "SERVICENORMS_WEEK_START_MAX" not in os.environ
+    ours = ("SERVICENORMS_WAREHOUSE",)
+    before = dict(os.environ)
+    with resource.dbt_environment():
         assert os.environ["SERVICENORMS_WAREHOUSE"] == str(tmp_path / "w.duckdb")
-    assert "SERVICENORMS_WEEK_START_MIN" not in os.environ
-    assert os.environ["SERVICENORMS_WEEK_START_MAX"] == "left over"
-    with pytest.raises(ValueError, match="unknown dbt run parameter"):
-        with resource.dbt_environment({"week_start": "2026-03-02"}):
-            pass
+        # The run's weeks travel as --vars, never through the environment.
+        assert {k: v for k, v in os.environ.items() if k not in ours} == {
+            k: v for k, v in before.items() if k not in ours
+        }
+    assert os.environ["SERVICENORMS_WAREHOUSE"] == "left over"
 
 
 def test_a_dbt_step_hands_its_parse_state_back_to_the_project(tmp_path: Path) -> None:

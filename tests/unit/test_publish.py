@@ -1,10 +1,12 @@
-"""Publishing the marts: a run replaces only the weeks written since the copy it
-replaces, and copies a table whole whenever that cannot be shown to be the same.
+"""Publishing the marts: a run replaces only the weeks it rewrote since the copy
+it replaces (its own week window, recorded before it writes), and copies a table
+whole whenever that cannot be shown to be the same.
 
-The warehouse here is hand-made: two marts and the record of writes the dbt
-models keep (macros/week_window_writes.sql); the dbt side is covered by
-tests/e2e/test_orchestration.py, whose published copies must equal the warehouse
-after every run.
+The warehouse here is hand-made: two marts, rewritten the way the dbt models do,
+with the rewrites recorded the way the marts step does (`rewrites_of_run`,
+`mark_pending`); the dbt side is covered by tests/e2e/test_orchestration.py and
+tests/e2e/test_rerun_week.py, whose published copies must equal the warehouse after
+every run.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish import publish_marts
+from orchestration.publish import (
+    mark_pending,
+    pending_path,
+    publish_marts,
+    rewrites_of_run,
+    week_window_marts,
+)
+from orchestration.weeks import week_window_vars
 
 W1, W2, W3, W4 = date(2026, 9, 28), date(2026, 10, 5), date(2026, 10, 12), date(2026, 10, 19)
+MARTS = ["platform_week_summary", "seller_week_indicators"]
+# The week-window marts of this warehouse and how far past its window each rewrites.
+WEEKS_AFTER = {"seller_week_indicators": 0}
 
 
 def _execute(database: Path, *statements: str) -> None:
@@ -37,13 +49,14 @@ def _rows(database: Path, table: str) -> list[tuple]:
         con.close()
 
 
-def _record(database: Path, write_id: int, uuid: str, model: str, mode: str, first=None, end=None):
-    first_sql = f"date '{first}'" if first else "null"
-    end_sql = f"date '{end}'" if end else "null"
+def _create(database: Path) -> None:
     _execute(
         database,
-        f"insert into audit.week_window_writes values ({write_id}, '{uuid}', '{model}', '{mode}', "
-        f"'week_start', {first_sql}, {end_sql}, now())",
+        "create schema marts",
+        "create table marts.seller_week_indicators as select * from (values "
+        f"(date '{W1}', 'S1', 10), (date '{W2}', 'S1', 20), (date '{W3}', 'S1', 30), "
+        f"(date '{W1}', 'S2', 11)) as t(week_start, seller_id, score)",
+        "create table marts.platform_week_summary as select 3 as weeks",
     )
 
 
@@ -51,24 +64,22 @@ def _record(database: Path, write_id: int, uuid: str, model: str, mode: str, fir
 def live(tmp_path: Path) -> Path:
     """Weeks W1..W3 of a week-window mart (written in full) and a small table."""
     database = tmp_path / "warehouse.duckdb"
-    _execute(
-        database,
-        "create schema marts",
-        "create schema audit",
-        "create table audit.week_window_writes (write_id bigint, write_uuid varchar, "
-        "model varchar, mode varchar, week_column varchar, week_start_min date, week_end date, "
-        "written_at timestamptz)",
-        "create table marts.seller_week_indicators as select * from (values "
-        f"(date '{W1}', 'S1', 10), (date '{W2}', 'S1', 20), (date '{W3}', 'S1', 30), "
-        f"(date '{W1}', 'S2', 11)) as t(week_start, seller_id, score)",
-        "create table marts.platform_week_summary as select 3 as weeks",
-    )
-    _record(database, 1, "u1", "seller_week_indicators", "full")
+    _create(database)
     return database
 
 
-def _replace_week(database: Path, week: date, score: int, write_id: int, uuid: str) -> None:
-    """What a weekly run of the mart does: delete the week, append it, record the write."""
+def _run_marts_step(published: Path, week: date | None, existing=MARTS, full_refresh=False):
+    """What the marts step records before it writes: the run's rewrites."""
+    window = week_window_vars(week, week) if week is not None else {}
+    mark_pending(
+        published, rewrites_of_run(MARTS, window, WEEKS_AFTER, existing, full_refresh)
+    )
+
+
+def _replace_week(database: Path, published: Path, week: date, score: int) -> None:
+    """What a weekly run of the marts does: record its window, delete the week,
+    append it again, rebuild the small table whole."""
+    _run_marts_step(published, week)
     _execute(
         database,
         f"delete from marts.seller_week_indicators where week_start = date '{week}'",
@@ -76,8 +87,6 @@ def _replace_week(database: Path, week: date, score: int, write_id: int, uuid: s
         f"(date '{week}', 'S3', {score + 1})",
         "update marts.platform_week_summary set weeks = weeks + 1",
     )
-    end = date.fromordinal(week.toordinal() + 7)
-    _record(database, write_id, uuid, "seller_week_indicators", "window", week, end)
 
 
 def _tamper_outside_the_window(published: Path) -> None:
@@ -104,15 +113,15 @@ def test_a_first_publication_copies_every_table(live: Path, tmp_path: Path) -> N
 def test_a_weekly_write_replaces_only_its_weeks(live: Path, tmp_path: Path) -> None:
     published = tmp_path / "published.duckdb"
     publish_marts(live, published)
-    _replace_week(live, W3, 33, write_id=2, uuid="u2")
-    _replace_week(live, W2, 22, write_id=3, uuid="u3")
+    _replace_week(live, published, W3, 33)
+    _replace_week(live, published, W2, 22)
     _tamper_outside_the_window(published)
 
     tables = publish_marts(live, published)
 
     assert tables["seller_week_indicators"].how == "weeks"
     assert tables["seller_week_indicators"].weeks == (W2, W4)  # both writes since
-    assert tables["platform_week_summary"].how == "copied"  # no record of writes
+    assert tables["platform_week_summary"].how == "copied"  # no weeks: rewritten whole
     rows = _rows(published, "seller_week_indicators")
     # Weeks W2 and W3 are the warehouse's; W1 was not copied again.
     expected = _rows(live, "seller_week_indicators")
@@ -139,16 +148,21 @@ def test_a_table_is_copied_whole_when_its_weeks_cannot_be_trusted(
 ) -> None:
     published = tmp_path / "published.duckdb"
     publish_marts(live, published)
-    _replace_week(live, W3, 33, write_id=2, uuid="u2")
+    _replace_week(live, published, W3, 33)
     if change == "a full write":
-        _record(live, 3, "u3", "seller_week_indicators", "full")
+        _run_marts_step(published, W3, full_refresh=True)
     elif change == "another warehouse":
-        # Rebuilt in place: its record starts again, with the same ids.
-        _execute(live, "update audit.week_window_writes set write_uuid = write_uuid || '-rebuilt'")
+        # Rebuilt in place: its marts step finds no table and builds every week.
+        live.unlink()
+        _create(live)
+        _run_marts_step(published, W3, existing=[])
+        _execute(
+            live, f"update marts.seller_week_indicators set score = 7 where week_start = '{W2}'"
+        )
     elif change == "other columns":
         _execute(live, "alter table marts.seller_week_indicators add column note varchar")
     else:
-        _execute(published, "delete from publication.mart_writes")
+        _execute(published, "drop table publication.published_copy")
     _tamper_outside_the_window(published)
 
     tables = publish_marts(live, published)
@@ -161,10 +175,11 @@ def test_a_table_gone_from_the_warehouse_goes_from_the_copy(live: Path, tmp_path
     published = tmp_path / "published.duckdb"
     publish_marts(live, published)
     _execute(live, "create table marts.extra as select 1 as x")
+    mark_pending(published, {"extra": None})
     publish_marts(live, published)
     assert _rows(published, "extra") == [(1,)]
     _execute(live, "drop table marts.extra")
-    _replace_week(live, W2, 22, write_id=2, uuid="u2")
+    _replace_week(live, published, W2, 22)
 
     tables = publish_marts(live, published)
 
@@ -214,3 +229,66 @@ def test_a_publication_killed_before_its_swap_leaves_files_the_next_one_removes(
         writing.kill()
         writing.wait()
     assert _rows(published, "seller_week_indicators") == _rows(live, "seller_week_indicators")
+
+
+def test_a_run_that_failed_before_publishing_leaves_its_weeks_to_the_next_publication(
+    live: Path, tmp_path: Path
+) -> None:
+    """Run A rewrites W1 and fails before its publication; run B rewrites W3 and
+    publishes: the copy takes W1 too, though B's window is W3 alone."""
+    published = tmp_path / "published.duckdb"
+    publish_marts(live, published)
+    _replace_week(live, published, W1, 15)  # run A: no publication
+    _replace_week(live, published, W3, 33)  # run B
+    tables = publish_marts(live, published)
+    assert tables["seller_week_indicators"].how == "weeks"
+    assert tables["seller_week_indicators"].weeks == (W1, W4)
+    assert _rows(published, "seller_week_indicators") == _rows(live, "seller_week_indicators")
+    # Published, the weeks are no longer pending: the next run starts afresh.
+    assert not pending_path(published).exists()
+    _tamper_outside_the_window(published)
+    assert publish_marts(live, published)["seller_week_indicators"].how == "unchanged"
+
+
+def test_an_unreadable_record_of_pending_weeks_copies_every_table_whole(
+    live: Path, tmp_path: Path
+) -> None:
+    published = tmp_path / "published.duckdb"
+    publish_marts(live, published)
+    _replace_week(live, published, W3, 33)
+    pending_path(published).write_text("{not json")
+    _tamper_outside_the_window(published)
+    tables = publish_marts(live, published)
+    assert {p.how for p in tables.values()} == {"copied"}
+    assert _rows(published, "seller_week_indicators") == _rows(live, "seller_week_indicators")
+
+
+def test_a_run_rewrites_its_window_widened_by_each_marts_dependent_weeks() -> None:
+    window = week_window_vars(W2, W2)
+    weeks_after = {"indicators": 0, "scores": 5, "trajectories": "all"}
+    marts = ["indicators", "scores", "trajectories", "monthly", "new"]
+    existing = ["indicators", "scores", "trajectories", "monthly"]
+    assert rewrites_of_run(marts, window, weeks_after, existing) == {
+        "indicators": (W2, W3),
+        "scores": (W2, date(2026, 11, 16)),  # the six-week scores of W2 .. W2+5
+        "trajectories": (W2, None),  # every later week carries the state
+        "monthly": None,  # no weeks: whole
+        "new": None,  # built from nothing: every week
+    }
+    # A full refresh, or a run of every week, rewrites every table whole.
+    assert set(rewrites_of_run(marts, window, weeks_after, existing, True).values()) == {None}
+    every_week = week_window_vars(None, W2)
+    assert set(rewrites_of_run(marts, every_week, weeks_after, existing).values()) == {None}
+
+
+def test_the_week_window_marts_are_read_from_the_dbt_models_config() -> None:
+    from orchestration.defs.resources import ensure_manifest
+
+    assert week_window_marts(ensure_manifest()) == {
+        "seller_week_indicators": 0,
+        "seller_week_incidents": 0,
+        "seller_six_week_scores": 5,
+        "seller_trajectory_weeks": "all",
+        "seller_notifications": "all",
+        "platform_week_summary": "all",
+    }
