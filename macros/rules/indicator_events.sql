@@ -19,9 +19,8 @@
     take instead, when it is earlier (an unanswered question is late only once
     its deadline has passed).
 
-    The inputs are referenced in each event CTE, not through shared import CTEs:
-    a CTE used more than once is materialised whole, which would copy every
-    measured item of the history into each weekly run. -#}
+    The inputs are referenced in each event CTE, not through shared import CTEs
+    (docs/decisions/0009-inputs-referenced-where-used.md). -#}
 {% macro indicator_event_ctes(weeks=none, detail=false, as_of=none) -%}
 {%- set text = dbt.type_string() -%}
 fulfilment_events as (

@@ -2,10 +2,8 @@
 -- activity (a non-REVIEWS indicator with a denominator, or a submitted
 -- review), up to the last week finalised as of the run (measured_weeks_end,
 -- macros/time/run_parameters.sql). Every seller spine ends at the last of these
--- (SPEC §12). Bounded by the finalised weeks, not by the run's window: a
--- re-run of a past week keeps every later week measured, and the reviews
--- already landed for the week in progress do not make it a measured week
--- (it would enter the spines and six-week scores half-built).
+-- (SPEC §12). Bounded by the finalised weeks, not by the run's window
+-- (docs/decisions/0004-weeks-finalised-wednesday-0600.md).
 -- A table (a few dozen rows): as a view, each of the models and tests that read
 -- it scanned the weekly counts and every review again.
 {{ config(materialized='table') }}

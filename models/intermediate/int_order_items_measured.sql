@@ -5,8 +5,7 @@
 -- seller, its cancellation, confirmation, a shipment line or a transport event
 -- of one of its lines changed since the last build (`_load_id`, the greatest
 -- load id of the rows it was computed from). The large inputs are referenced
--- directly, not through shared CTEs: a CTE used twice is materialised whole,
--- which would copy the year's events into every weekly run.
+-- directly, not through shared CTEs (docs/decisions/0009-inputs-referenced-where-used.md).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
