@@ -266,10 +266,10 @@ def measure_week_in_progress(
     clock): the daily job (orchestration/defs/schedules.py) in this process, recorded in
     the warehouse's Dagster instance. The finalised weeks are left as they are; the
     copy is published again."""
-    from dagster import AssetKey, partition_loading_context
+    from dagster import partition_loading_context
 
     from orchestration.defs.definitions import PROVISIONAL_JOB, build_definitions
-    from orchestration.defs.resources import ServiceNormsSettings, dagster_home
+    from orchestration.defs.resources import ServiceNormsSettings
     from orchestration.instance import RUN_PROCESS_TAG, operator_instance, this_process
     from orchestration.weeks import AS_OF_TAG, partition_key_for_week
 
@@ -297,17 +297,7 @@ def measure_week_in_progress(
             run_config=dict(DEBUG_RUN_CONFIG if debug else QUIET_RUN_CONFIG),
             raise_on_error=False,
         )
-    try:
-        landed = result.asset_value(AssetKey("landed_batches"))
-    except Exception:  # landing itself failed: nothing to report
-        landed = None
-    if not result.success:
-        places = Places(
-            settings.warehouse,
-            settings.published,
-            (dagster_home(settings.warehouse), PROJECT_DIR / "target"),
-        )
-        raise PipelineError(_failure_message(result, places), landed)
+    landed = _landed_or_raise(result, settings)
     return RunResult(
         landed or LandingSummary(), None, [], settings.published, step_seconds(result)
     )
@@ -401,25 +391,14 @@ def run(
         touched = earliest_week_of_new_circumstances(landing, warehouse)
         if touched is not None and touched < first:
             first = touched
-    from orchestration.defs.resources import ServiceNormsSettings, dagster_home
+    from orchestration.defs.resources import ServiceNormsSettings
 
     settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
     # dbt's console log goes to stdout inside the run; the CLI prints its own summary.
     console = contextlib.nullcontext() if debug else contextlib.redirect_stdout(io.StringIO())
     with console:
         result = execute_weeks(settings, first, last, now, full_refresh=full_refresh, debug=debug)
-    landed: LandingSummary | None = None
-    try:
-        landed = result.asset_value(AssetKey("landed_batches"))
-    except Exception:  # landing itself failed: nothing to report
-        landed = None
-    if not result.success:
-        places = Places(
-            settings.warehouse,
-            settings.published,
-            (dagster_home(settings.warehouse), PROJECT_DIR / "target"),
-        )
-        raise PipelineError(_failure_message(result, places), landed)
+    landed = _landed_or_raise(result, settings)
     summary = week_summaries(warehouse, first, last)
     return RunResult(
         landed or LandingSummary(),
@@ -448,3 +427,24 @@ def step_seconds(result) -> dict[str, float]:
         for event in result.all_events
         if event.event_type_value == "STEP_SUCCESS" and event.step_key
     }
+
+
+def _landed_or_raise(result, settings) -> LandingSummary | None:
+    """What the run landed (None when landing itself failed); a failed run raises
+    PipelineError naming its cause and the places to look."""
+    from dagster import AssetKey
+
+    from orchestration.defs.resources import dagster_home
+
+    try:
+        landed = result.asset_value(AssetKey("landed_batches"))
+    except Exception:  # landing itself failed: nothing to report
+        landed = None
+    if not result.success:
+        places = Places(
+            settings.warehouse,
+            settings.published,
+            (dagster_home(settings.warehouse), PROJECT_DIR / "target"),
+        )
+        raise PipelineError(_failure_message(result, places), landed)
+    return landed
