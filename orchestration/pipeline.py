@@ -261,11 +261,13 @@ def measure_week_in_progress(
     warehouse: Path = DEFAULT_WAREHOUSE,
     now: datetime | None = None,
     debug: bool = False,
+    engine: str | None = None,
 ) -> RunResult:
     """Land new batches and measure the week in progress as of `now` (default the
     clock): the daily job (orchestration/defs/schedules.py) in this process, recorded in
     the warehouse's Dagster instance. The finalised weeks are left as they are; the
-    copy is published again."""
+    copy is published again. `engine`: what builds the models (orchestration/engines.py;
+    default SERVICENORMS_ENGINE, else duckdb)."""
     from dagster import partition_loading_context
 
     from orchestration.defs.definitions import PROVISIONAL_JOB, build_definitions
@@ -280,7 +282,7 @@ def measure_week_in_progress(
     now = now or datetime.now(UTC)
     # The run takes the partition of the last finalised week, as the schedule does.
     last = last_finalised_week(now)
-    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
+    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse, engine=engine)
     if last < settings.first_week:
         settings = replace(settings, first_week=last)
     job = build_definitions(settings).resolve_job_def(PROVISIONAL_JOB)
@@ -370,12 +372,15 @@ def run(
     now: datetime | None = None,
     full_refresh: bool = False,
     debug: bool = False,
+    engine: str | None = None,
 ) -> RunResult:
     """Land new batches, then build one week (or every finalised week), the marts, and publish.
 
     `full_refresh` rebuilds every incremental model from raw for every week (after
     a seed or rule change); it cannot be combined with `week`. `debug` lets Dagster's
-    and dbt's logs through to the console."""
+    and dbt's logs through to the console. `engine` builds the models: duckdb or
+    spark (orchestration/engines.py; default SERVICENORMS_ENGINE, else duckdb); either
+    publishes the same copy."""
     if full_refresh and week is not None:
         raise PipelineError("a full refresh rebuilds every week: leave out the week")
     from dagster import AssetKey
@@ -393,13 +398,14 @@ def run(
             first = touched
     from orchestration.defs.resources import ServiceNormsSettings
 
-    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
+    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse, engine=engine)
     # dbt's console log goes to stdout inside the run; the CLI prints its own summary.
     console = contextlib.nullcontext() if debug else contextlib.redirect_stdout(io.StringIO())
     with console:
         result = execute_weeks(settings, first, last, now, full_refresh=full_refresh, debug=debug)
     landed = _landed_or_raise(result, settings)
-    summary = week_summaries(warehouse, first, last)
+    # From the copy the run published: the same marts whichever engine built them.
+    summary = week_summaries(settings.published, first, last)
     return RunResult(
         landed or LandingSummary(),
         (iso_week_key(first) if first else "first", iso_week_key(last)),
