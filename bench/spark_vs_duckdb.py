@@ -69,7 +69,7 @@ def run_engine(
         events.mkdir(parents=True, exist_ok=True)
         env["PYSPARK_SUBMIT_ARGS"] = (
             f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file://{events} "
-            "pyspark-shell"
+            "--conf spark.eventLog.compress=false pyspark-shell"
         )
     started_at = time.time()
     started = time.perf_counter()
@@ -116,7 +116,9 @@ def session_start(master: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-_TABLE_IN_PLAN = re.compile(r"/([a-z_]+)\.db/([a-z0-9_]+)|`([a-z_]+)`\.`([a-z0-9_]+)`")
+_TABLE_IN_PLAN = re.compile(
+    r"/([a-z_]+)\.db/([a-z0-9_]+)|`spark_catalog`\.`([a-z_]+)`\.`([a-z0-9_]+)`"
+)
 
 
 def shuffle_bytes_by_table(events: Path) -> dict[str, int]:
@@ -125,7 +127,7 @@ def shuffle_bytes_by_table(events: Path) -> dict[str, int]:
     execution_of_stage: dict[int, str] = {}
     table_of_execution: dict[str, str] = {}
     written: dict[int, int] = defaultdict(int)
-    for log in sorted(p for p in events.rglob("*") if p.is_file()):
+    for log in sorted(p for p in events.rglob("events_*") if p.is_file()):
         for line in log.open(encoding="utf-8", errors="replace"):
             event = json.loads(line)
             kind = event.get("Event", "")
