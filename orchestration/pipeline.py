@@ -196,6 +196,20 @@ def _failure_message(result, places: Places | None = None) -> str:
     return "; ".join(dict.fromkeys(reasons)) or "run failed"
 
 
+def refuse_a_held_warehouse(settings: ServiceNormsSettings) -> None:
+    """Fail at once, before Dagster and dbt start, when another process holds the
+    warehouse (DuckDB allows one writer): the run would otherwise meet the lock only
+    after their start-up, with the same one-line reason. Other errors are left to the run."""
+    if not settings.warehouse.exists():
+        return
+    try:
+        duckdb.connect(str(settings.warehouse)).close()
+    except duckdb.Error as exc:
+        reason = explain(str(exc), Places(settings.warehouse, settings.published))
+        if reason is not None:
+            raise PipelineError(reason) from None
+
+
 def execute_weeks(
     settings: ServiceNormsSettings,
     first: date | None,
@@ -283,6 +297,7 @@ def measure_week_in_progress(
     # The run takes the partition of the last finalised week, as the schedule does.
     last = last_finalised_week(now)
     settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse, engine=engine)
+    refuse_a_held_warehouse(settings)
     if last < settings.first_week:
         settings = replace(settings, first_week=last)
     job = build_definitions(settings).resolve_job_def(PROVISIONAL_JOB)
@@ -390,15 +405,16 @@ def run(
         raise LandingError(f"{landing}: landing directory does not exist")
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    from orchestration.defs.resources import ServiceNormsSettings
+
+    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse, engine=engine)
+    refuse_a_held_warehouse(settings)
     now = now or datetime.now(UTC)
     first, last = (week, week) if week is not None else (None, last_finalised_week(now))
     if first is not None:
         touched = earliest_week_of_new_circumstances(landing, warehouse)
         if touched is not None and touched < first:
             first = touched
-    from orchestration.defs.resources import ServiceNormsSettings
-
-    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse, engine=engine)
     # dbt's console log goes to stdout inside the run; the CLI prints its own summary.
     console = contextlib.nullcontext() if debug else contextlib.redirect_stdout(io.StringIO())
     with console:
