@@ -40,7 +40,7 @@ def table_row_counts(warehouse: Path, schema: str, tables: list[str]) -> dict[st
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return {
-            t: con.execute(f'select count(*) from {schema}."{t}"').fetchone()[0]
+            t: con.execute(f'select count(*) from "{schema}"."{t}"').fetchone()[0]
             for t in _present(con, schema, tables)
         }
     finally:

@@ -162,3 +162,18 @@ def test_a_mart_without_files_is_an_empty_table_of_its_contract(tmp_path: Path) 
         "BIGINT",
     ]
     con.close()
+
+
+def test_the_tables_of_spark_s_default_schema_are_counted_like_duckdb_s(tmp_path: Path) -> None:
+    from orchestration.defs.outcome import existing_tables, table_row_counts
+
+    warehouse = tmp_path / "servicenorms.duckdb"
+    facts = spark_tables_dir(warehouse) / "fct_seller_week_reviews"  # schema `default`
+    facts.mkdir(parents=True)
+    con = duckdb.connect()
+    con.execute(f"copy (select range as n from range(3)) to '{facts / 'part-0.parquet'}'")
+    con.close()
+    catalog = write_catalog(warehouse, write_manifest(tmp_path / "manifest.json"))
+    tables = ["fct_seller_week_reviews", "fct_not_built"]
+    assert existing_tables(catalog, "default", tables) == ["fct_seller_week_reviews"]
+    assert table_row_counts(catalog, "default", tables) == {"fct_seller_week_reviews": 3}
