@@ -44,7 +44,7 @@ MARTS_SCHEMA = "marts"
 STATE_SCHEMA = "publication"
 STATE_TABLE = "published_copy"
 STATE_VERSION = 2
-# The week column of every week-window mart (macros/rules/circumstances.sql, week_window_config).
+# The week column of every week-window mart (macros/incremental/by_week_window.sql).
 WEEK_COLUMN = "week_start"
 
 # The weeks of a table a run rewrote: [first, end) with end None for "from first
