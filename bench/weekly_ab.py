@@ -36,12 +36,20 @@ print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
 DBT_STEPS = ("servicenorms_weekly", "servicenorms_marts")
 
 
+def run_script() -> Path:
+    path = Path(tempfile.gettempdir()) / f"weekly-ab-run-{os.getpid()}.py"
+    path.write_text(RUN)
+    return path
+
+
 def run_side(checkout: Path, landing: Path, warehouse: Path, week: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout), "SERVICENORMS_DATA_DOCS": "0"}
     env.pop("DAGSTER_HOME", None)
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", RUN, str(landing), str(warehouse), week],
+        # A script file, not `-c`: PySpark (imported by Great Expectations when the
+        # spark extra is installed) takes a `python -c` process for its doctests and exits it.
+        [sys.executable, str(run_script()), str(landing), str(warehouse), week],
         cwd=checkout, env=env, capture_output=True, text=True, check=False,
     )
     if out.returncode != 0:
