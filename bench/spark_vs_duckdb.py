@@ -35,14 +35,17 @@ REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "target"
 DBT_STEPS = ("servicenorms_weekly", "servicenorms_marts")
 
+# Guarded: the pages step's worker processes import the main module again.
 RUN = """
 import json, sys, time
 from datetime import datetime
 from orchestration.pipeline import run
-started = time.perf_counter()
-result = run(sys.argv[1], sys.argv[2], now=datetime.fromisoformat(sys.argv[3]), engine=sys.argv[4])
-seconds = round(time.perf_counter() - started, 2)
-print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
+if __name__ == "__main__":
+    started = time.perf_counter()
+    now = datetime.fromisoformat(sys.argv[3])
+    result = run(sys.argv[1], sys.argv[2], now=now, engine=sys.argv[4])
+    seconds = round(time.perf_counter() - started, 2)
+    print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
 """
 
 SESSION = """

@@ -23,15 +23,17 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+# Guarded: the pages step's worker processes import the main module again.
 RUN = """
 import json, sys, time
 from datetime import date
 from orchestration.pipeline import run
-week = date.fromisoformat(sys.argv[3]) if sys.argv[3] != "all" else None
-started = time.perf_counter()
-result = run(sys.argv[1], sys.argv[2], week=week)
-seconds = round(time.perf_counter() - started, 2)
-print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
+if __name__ == "__main__":
+    week = date.fromisoformat(sys.argv[3]) if sys.argv[3] != "all" else None
+    started = time.perf_counter()
+    result = run(sys.argv[1], sys.argv[2], week=week)
+    seconds = round(time.perf_counter() - started, 2)
+    print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
 """
 DBT_STEPS = ("servicenorms_weekly", "servicenorms_marts")
 
