@@ -107,11 +107,11 @@ cancellation_denominator_events as (
 
 cancellation_numerator_events as (
     select
-        {%- if detail %}
         items.order_item_id as event_key, items.seller_id, items.country, items.cancelled_week as week_start,
         items.cancelled_date as match_date, items.order_item_id as link_id,
         cast(null as {{ text }}) as line_transporter_code,
-        1 as numerator, 0 as denominator,
+        1 as numerator, 0 as denominator
+        {%- if detail %},
         'CANCELLATION' as event_type,
         items.order_item_id as event_id,
         items.order_item_id,
@@ -125,20 +125,15 @@ cancellation_numerator_events as (
             else {{ dbt.concat(["'cancelled by the customer on '", date_text('items.cancelled_date'),
                 "', after the promise date '", date_text('items.promise_date')]) }}
         end as reason
-        {%- else %}
-        order_item_id as event_key, seller_id, country, cancelled_week as week_start,
-        cancelled_date as match_date, order_item_id as link_id,
-        cast(null as {{ text }}) as line_transporter_code,
-        1 as numerator, 0 as denominator
         {%- endif %}
     from {{ ref('int_order_items_measured') }} as items
     {%- if detail %}
     inner join {{ ref('stg_raw__cancellations') }} as cancellations
         on cancellations.order_item_id = items.order_item_id
     {%- endif %}
-    where {% if detail %}items.{% endif %}fulfilment_method = 'FBR'
-        and {% if detail %}items.{% endif %}is_counted_cancellation
-        and {{ in_event_weeks(('items.' if detail else '') ~ 'cancelled_week', weeks) }}
+    where items.fulfilment_method = 'FBR'
+        and items.is_counted_cancellation
+        and {{ in_event_weeks('items.cancelled_week', weeks) }}
 ),
 
 response_time_events as (
@@ -266,11 +261,11 @@ question_events as (
 
 return_events as (
     select
-        {%- if detail %}
         returns.return_id as event_key, returns.seller_id, returns.country, returns.registered_week as week_start,
         returns.registered_date as match_date, returns.order_item_id as link_id,
         cast(null as {{ text }}) as line_transporter_code,
-        1 as numerator, 0 as denominator,
+        1 as numerator, 0 as denominator
+        {%- if detail %},
         'RETURN' as event_type,
         returns.return_id as event_id,
         returns.order_item_id,
@@ -280,18 +275,13 @@ return_events as (
         {{ dbt.concat(["'return of item '", "returns.order_item_id", "' registered '",
             local_minute_text(to_local('returns.registered_at')),
             "coalesce(" ~ dbt.concat(["' ('", "return_rows.main_reason", "')'"]) ~ ", '')"]) }} as reason
-        {%- else %}
-        return_id as event_key, seller_id, country, registered_week as week_start,
-        registered_date as match_date, order_item_id as link_id,
-        cast(null as {{ text }}) as line_transporter_code,
-        1 as numerator, 0 as denominator
         {%- endif %}
     from {{ ref('int_returns') }} as returns
     {%- if detail %}
     inner join {{ ref('stg_raw__returns') }} as return_rows
         on return_rows.return_id = returns.return_id
     {%- endif %}
-    where {{ in_event_weeks(('returns.' if detail else '') ~ 'registered_week', weeks) }}
+    where {{ in_event_weeks('returns.registered_week', weeks) }}
 )
 {%- endmacro %}
 

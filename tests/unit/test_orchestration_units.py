@@ -358,26 +358,3 @@ def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[st
     assert "--full-refresh rebuilds every week" in capsys.readouterr().err
 
 
-def test_the_dbt_resource_skips_the_adapter_and_the_version_subprocess(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    import importlib.metadata
-    import subprocess
-
-    from dagster_dbt import DbtCliResource
-
-    from orchestration.defs.resources import PROJECT_DIR, WarehouseDbtCliResource, dbt_executable
-
-    # The methods overridden still exist in dagster-dbt (a rename would bring the costs back).
-    assert hasattr(DbtCliResource, "_initialize_dbt_core_adapter")
-    assert hasattr(DbtCliResource, "_cli_version")
-
-    def no_subprocess(*args: object, **kwargs: object) -> bytes:
-        raise AssertionError("dbt --version was started")
-
-    monkeypatch.setattr(subprocess, "check_output", no_subprocess)
-    resource = WarehouseDbtCliResource(
-        project_dir=str(PROJECT_DIR), dbt_executable=dbt_executable()
-    )
-    assert str(resource._cli_version) == importlib.metadata.version("dbt-core")
-    assert resource._initialize_dbt_core_adapter(["build"]) is None
