@@ -47,10 +47,13 @@ def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None
         "dbt_full_build_over_floor",
         "wednesday_run_over_weekly_floor",
     }
-    # The weekly floor computes the week the Wednesday run built, and agrees with its marts.
+    # The weekly floor computes the week the Wednesday run built and agrees with its
+    # weekly rows. Its six-week pools read the late rows the week's files brought for
+    # the five weeks before, which the marts show only when those weeks are re-run
+    # (docs/decisions/0004): there the two may differ, and the stage reports it.
     weekly = {s["stage"]: s for s in merged["stages"]}["weekly_floor"]
     assert weekly["week"] == merged["last_week"] and weekly["rows"] > 0
-    assert weekly["differences"] == []
+    assert not [d for d in weekly["differences"] if d.startswith("seller_week_indicators")]
     # The Wednesday run reports its own steps; the other stages have none.
     wednesday = {s["stage"]: s for s in merged["stages"]}["wednesday_run"]
     steps = set(wednesday["steps"])
