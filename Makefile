@@ -5,10 +5,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 DEMO_LANDING   := data/demo-landing
 DEMO_WAREHOUSE := warehouse/servicenorms.duckdb
 
-.PHONY: demo test test-unit install lint parse bench clean
+.PHONY: demo test test-unit install install-spark lint parse bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +18,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The Spark engine (`servicenorms run --engine spark`): dbt-spark and PySpark, which
+# the tests need (tests/e2e/test_cross_engine.py) and `make demo` does not.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+
+install-spark: $(SPARK_STAMP)
 
 # dbt needs a manifest before the orchestrator or the tests can load the project.
 # A full parse (a few seconds): a partial parse saved by an older checkout can
@@ -29,7 +38,7 @@ demo: install
 	$(BIN)/servicenorms generate --out $(DEMO_LANDING) --sellers 300 --weeks 40 --start-week 2025-W40 --seed 7
 	$(BIN)/servicenorms run --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
-test: parse lint
+test: parse lint install-spark
 	$(BIN)/python -m pytest
 
 # The tests without a dbt build (tests/unit), in seconds; tests/integration and

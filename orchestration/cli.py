@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from orchestration.engines import ENGINES
 from orchestration.pipeline import DEFAULT_WAREHOUSE
 from orchestration.weeks import iso_week_key
 
@@ -149,6 +150,23 @@ def finalised_week_or_refusal(week: date, now: datetime | None) -> None:
         )
 
 
+def engine_or_refusal(given: str | None) -> str:
+    """The engine of --engine, else SERVICENORMS_ENGINE, else duckdb; refused (misuse)
+    when it is unknown or Spark cannot run here."""
+    from orchestration.engines import engine_name, spark_unavailable
+
+    try:
+        engine = engine_name(given)
+    except ValueError as exc:
+        raise CliMisuse(str(exc)) from None
+    if engine == "spark":
+        reason = spark_unavailable()
+        if reason:
+            where = "--engine spark" if given else "SERVICENORMS_ENGINE=spark"
+            raise CliMisuse(f"{where} cannot run here: {reason}")
+    return engine
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.dbt_runner import DbtError
     from orchestration.ingest.landing import LandingError
@@ -159,6 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliMisuse("--full-refresh rebuilds every week: leave out --week")
     if week is not None:
         finalised_week_or_refusal(week, now)
+    engine = engine_or_refusal(args.engine)
     from orchestration.progress import reporting, stderr_reporter
 
     _announce_new_warehouse(Path(args.warehouse))
@@ -171,6 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 now=now,
                 full_refresh=args.full_refresh,
                 debug=args.debug,
+                engine=engine,
             )
     except PipelineError as exc:
         if exc.landing is not None:
@@ -179,10 +199,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (LandingError, DbtError) as exc:
         raise CliError(str(exc)) from None
     _print_landing(result.landing, args.verbose)
-    print(
-        f"built weeks {result.weeks_built[0]}..{result.weeks_built[1]} "
-        f"into {Path(args.warehouse).resolve()}"
-    )
+    built_in = Path(args.warehouse).resolve()
+    if engine == "spark":
+        from orchestration.engines import spark_dir
+
+        built_in = f"{spark_dir(built_in)} (Spark)"
+    print(f"built weeks {result.weeks_built[0]}..{result.weeks_built[1]} into {built_in}")
     print(
         f"{'week':<9} {'sellers':>8} {'strikes':>8} {'mail':>6} "
         f"{'temp.cl':>8} {'final.w':>8} {'def.cl':>7}"
@@ -364,11 +386,16 @@ def cmd_progress(args: argparse.Namespace) -> int:
     from orchestration.pipeline import PipelineError, measure_week_in_progress
     from orchestration.progress import reporting, stderr_reporter
 
+    engine = engine_or_refusal(args.engine)
     _announce_new_warehouse(Path(args.warehouse))
     try:
         with reporting(stderr_reporter()):
             result = measure_week_in_progress(
-                Path(args.landing), Path(args.warehouse), now=args.as_of, debug=args.debug
+                Path(args.landing),
+                Path(args.warehouse),
+                now=args.as_of,
+                debug=args.debug,
+                engine=engine,
             )
     except PipelineError as exc:
         if exc.landing is not None:
@@ -403,6 +430,10 @@ def build_parser() -> argparse.ArgumentParser:
     verbose_help = (
         "list every new file with its rows and findings (default: one line per entity, "
         "then only the files with findings)"
+    )
+    engine_help = (
+        "what builds the models: duckdb (in the warehouse file) or spark (local PySpark, "
+        "the [spark] extra; the same published marts); default $SERVICENORMS_ENGINE or duckdb"
     )
     parser = OneLineParser(
         prog="servicenorms",
@@ -475,6 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     r.add_argument("--verbose", action="store_true", help=verbose_help)
+    r.add_argument("--engine", choices=ENGINES, help=engine_help)
     r.set_defaults(func=cmd_run)
 
     pr = sub.add_parser(
@@ -489,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure as of this instant instead of now (ISO-8601 with offset)",
     )
     pr.add_argument("--verbose", action="store_true", help=verbose_help)
+    pr.add_argument("--engine", choices=ENGINES, help=engine_help)
     pr.set_defaults(func=cmd_progress)
 
     p = sub.add_parser(

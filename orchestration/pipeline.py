@@ -196,6 +196,20 @@ def _failure_message(result, places: Places | None = None) -> str:
     return "; ".join(dict.fromkeys(reasons)) or "run failed"
 
 
+def refuse_a_held_warehouse(settings: ServiceNormsSettings) -> None:
+    """Fail at once, before Dagster and dbt start, when another process holds the
+    warehouse (DuckDB allows one writer): the run would otherwise meet the lock only
+    after their start-up, with the same one-line reason. Other errors are left to the run."""
+    if not settings.warehouse.exists():
+        return
+    try:
+        duckdb.connect(str(settings.warehouse)).close()
+    except duckdb.Error as exc:
+        reason = explain(str(exc), Places(settings.warehouse, settings.published))
+        if reason is not None:
+            raise PipelineError(reason) from None
+
+
 def execute_weeks(
     settings: ServiceNormsSettings,
     first: date | None,
@@ -261,11 +275,13 @@ def measure_week_in_progress(
     warehouse: Path = DEFAULT_WAREHOUSE,
     now: datetime | None = None,
     debug: bool = False,
+    engine: str | None = None,
 ) -> RunResult:
     """Land new batches and measure the week in progress as of `now` (default the
     clock): the daily job (orchestration/defs/schedules.py) in this process, recorded in
     the warehouse's Dagster instance. The finalised weeks are left as they are; the
-    copy is published again."""
+    copy is published again. `engine`: what builds the models (orchestration/engines.py;
+    default SERVICENORMS_ENGINE, else duckdb)."""
     from dagster import partition_loading_context
 
     from orchestration.defs.definitions import PROVISIONAL_JOB, build_definitions
@@ -280,7 +296,8 @@ def measure_week_in_progress(
     now = now or datetime.now(UTC)
     # The run takes the partition of the last finalised week, as the schedule does.
     last = last_finalised_week(now)
-    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
+    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse, engine=engine)
+    refuse_a_held_warehouse(settings)
     if last < settings.first_week:
         settings = replace(settings, first_week=last)
     job = build_definitions(settings).resolve_job_def(PROVISIONAL_JOB)
@@ -370,12 +387,15 @@ def run(
     now: datetime | None = None,
     full_refresh: bool = False,
     debug: bool = False,
+    engine: str | None = None,
 ) -> RunResult:
     """Land new batches, then build one week (or every finalised week), the marts, and publish.
 
     `full_refresh` rebuilds every incremental model from raw for every week (after
     a seed or rule change); it cannot be combined with `week`. `debug` lets Dagster's
-    and dbt's logs through to the console."""
+    and dbt's logs through to the console. `engine` builds the models: duckdb or
+    spark (orchestration/engines.py; default SERVICENORMS_ENGINE, else duckdb); either
+    publishes the same copy."""
     if full_refresh and week is not None:
         raise PipelineError("a full refresh rebuilds every week: leave out the week")
     from dagster import AssetKey
@@ -385,21 +405,23 @@ def run(
         raise LandingError(f"{landing}: landing directory does not exist")
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    from orchestration.defs.resources import ServiceNormsSettings
+
+    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse, engine=engine)
+    refuse_a_held_warehouse(settings)
     now = now or datetime.now(UTC)
     first, last = (week, week) if week is not None else (None, last_finalised_week(now))
     if first is not None:
         touched = earliest_week_of_new_circumstances(landing, warehouse)
         if touched is not None and touched < first:
             first = touched
-    from orchestration.defs.resources import ServiceNormsSettings
-
-    settings = ServiceNormsSettings.create(landing=landing, warehouse=warehouse)
     # dbt's console log goes to stdout inside the run; the CLI prints its own summary.
     console = contextlib.nullcontext() if debug else contextlib.redirect_stdout(io.StringIO())
     with console:
         result = execute_weeks(settings, first, last, now, full_refresh=full_refresh, debug=debug)
     landed = _landed_or_raise(result, settings)
-    summary = week_summaries(warehouse, first, last)
+    # From the copy the run published: the same marts whichever engine built them.
+    summary = week_summaries(settings.published, first, last)
     return RunResult(
         landed or LandingSummary(),
         (iso_week_key(first) if first else "first", iso_week_key(last)),

@@ -44,7 +44,7 @@ MARTS_SCHEMA = "marts"
 STATE_SCHEMA = "publication"
 STATE_TABLE = "published_copy"
 STATE_VERSION = 2
-# The week column of every week-window mart (macros/rules/circumstances.sql, week_window_config).
+# The week column of every week-window mart (macros/incremental/by_week_window.sql).
 WEEK_COLUMN = "week_start"
 
 # The weeks of a table a run rewrote: [first, end) with end None for "from first
@@ -215,11 +215,14 @@ def plan_publication(
     """How each table of `live.marts` reaches the new copy, given the previous copy
     attached as `previous` (None: there is none) and the weeks rewritten since it
     (`pending`; None: unknown)."""
+    # Views too: a Spark build's marts are views over its Parquet (orchestration/spark_catalog.py).
     tables = [
         r[0]
         for r in con.execute(
             "select table_name from duckdb_tables() "
-            "where database_name = 'live' and schema_name = ? order by table_name",
+            "where database_name = 'live' and schema_name = $1 "
+            "union all select view_name from duckdb_views() "
+            "where database_name = 'live' and schema_name = $1 order by 1",
             [MARTS_SCHEMA],
         ).fetchall()
     ]
@@ -254,8 +257,9 @@ def remove_leftovers(folder: Path) -> list[Path]:
 
 def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]:
     """Bring a copy of every table of schema `marts` to the state of the live
-    warehouse, replacing the weeks pending since the previous copy (module
-    docstring), and swap it in; returns each table's rows and how it was published."""
+    warehouse (on Spark, its catalog: orchestration/spark_catalog.py), replacing the
+    weeks pending since the previous copy (module docstring), and swap it in;
+    returns each table's rows and how it was published."""
     published = Path(published)
     published.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(published.parent)

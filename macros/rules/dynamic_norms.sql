@@ -63,8 +63,8 @@ group_month_ratios as (
     select
         group_month_items.product_group,
         cast(group_month_items.month_start as date) as month_start,
-        coalesce(group_month_questions.questions, 0) * 1.0 / group_month_items.items as question_ratio,
-        coalesce(group_month_returns.returns, 0) * 1.0 / group_month_items.items as return_ratio
+        cast(coalesce(group_month_questions.questions, 0) as double) / group_month_items.items as question_ratio,
+        cast(coalesce(group_month_returns.returns, 0) as double) / group_month_items.items as return_ratio
     from group_month_items
     left join group_month_questions
         on group_month_questions.product_group = group_month_items.product_group
@@ -90,7 +90,7 @@ seller_week_shares as (
         seller_id,
         week_start,
         product_group,
-        items * 1.0 / sum(items) over (partition by seller_id, week_start) as item_share,
+        cast(items as double) / sum(items) over (partition by seller_id, week_start) as item_share,
         cast({{ dbt.dateadd('month', -1, dbt.date_trunc('month', 'week_start')) }} as date) as previous_month
     from seller_week_groups
 ),

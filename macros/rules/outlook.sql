@@ -71,7 +71,7 @@ volumes as (
         seller_id,
         week_start,
         indicator,
-        floor((sum(case when volume_rank in (3, 4) then denominator else 0 end) + 1) / 2.0)
+        floor((sum(case when volume_rank in (3, 4) then denominator else 0 end) + 1) / cast(2 as double))
             as median_weekly_denominator
     from (
         select
@@ -176,7 +176,7 @@ weeks_to_norm as (
         min(weeks_ahead) as conforming_weeks_to_norm
     from projected
     where pooled_denominator > 0
-        and {{ meets_norm('pooled_numerator * 1.0 / pooled_denominator', 'norm_condition', 'norm_value') }}
+        and {{ meets_norm('cast(pooled_numerator as double) / pooled_denominator', 'norm_condition', 'norm_value') }}
     group by seller_id, week_start, indicator
 ),
 
@@ -187,7 +187,7 @@ rates as (
         week_start,
         indicator,
         median_weekly_denominator as volume,
-        least(incidents_6w * 1.0 / denominator_6w, 1.0) as incident_rate,
+        least(cast(incidents_6w as double) / denominator_6w, cast(1 as double)) as incident_rate,
         greatest(allowed_failures_next_week + 1, incident_floor) as breach_at
     from allowed
     where allowed_failures_next_week is not null
@@ -366,5 +366,5 @@ outlook as (
 
 {#- The value of a week with `failures` failing events among `volume`. -#}
 {% macro outlook_value(condition, failures, volume) -%}
-    (case when {{ condition }} = '>=' then {{ volume }} - {{ failures }} else {{ failures }} end) * 1.0 / {{ volume }}
+    cast(case when {{ condition }} = '>=' then {{ volume }} - {{ failures }} else {{ failures }} end as double) / {{ volume }}
 {%- endmacro %}

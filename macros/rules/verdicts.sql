@@ -50,7 +50,7 @@ joined as (
         case when norms.strike_eligible then 'STRIKE' else 'MAIL' end as indicator_kind,
         counts.numerator,
         counts.denominator,
-        counts.numerator * 1.0 / counts.denominator as value,
+        cast(counts.numerator as double) / counts.denominator as value,
         norms.condition as norm_condition,
         {{ applicable_norm_value('counts.indicator') }} as norm_value,
         case

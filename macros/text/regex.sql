@@ -23,3 +23,8 @@
 {% macro duckdb__without_whitespace(value) -%}
     regexp_replace({{ value }}, '\s', '', 'g')
 {%- endmacro %}
+
+{#- A backslash in a Spark string literal escapes the next character. -#}
+{% macro spark__without_whitespace(value) -%}
+    regexp_replace({{ value }}, '\\s', '')
+{%- endmacro %}

@@ -27,11 +27,26 @@
     '5 h 12 min', '12 min' or 'less than a minute' (whole minutes, rounded down). -#}
 {% macro duration_text(since, until) -%}
     {%- set us = dbt.datediff(since, until, 'microsecond') -%}
-    {%- set hours = 'cast(floor((' ~ us ~ ') / 3600000000.0) as ' ~ dbt.type_bigint() ~ ')' -%}
-    {%- set minutes = 'cast(floor(((' ~ us ~ ') - 3600000000 * ' ~ hours ~ ') / 60000000.0) as ' ~ dbt.type_bigint() ~ ')' -%}
+    {%- set hours = 'cast(floor((' ~ us ~ ') / cast(3600000000 as double)) as ' ~ dbt.type_bigint() ~ ')' -%}
+    {%- set minutes = 'cast(floor(((' ~ us ~ ') - 3600000000 * ' ~ hours ~ ') / cast(60000000 as double)) as ' ~ dbt.type_bigint() ~ ')' -%}
     case
         when ({{ us }}) < 60000000 then 'less than a minute'
         when ({{ us }}) < 3600000000 then {{ dbt.concat([dbt.cast(minutes, dbt.type_string()), "' min'"]) }}
         else {{ dbt.concat([dbt.cast(hours, dbt.type_string()), "' h '", dbt.cast(minutes, dbt.type_string()), "' min'"]) }}
     end
+{%- endmacro %}
+
+{#- `text` (a Jinja string, e.g. read from a seed) as a SQL string literal. -#}
+{% macro text_literal(text) -%}
+    {{ return(adapter.dispatch('text_literal', 'servicenorms')(text)) }}
+{%- endmacro %}
+
+{% macro default__text_literal(text) -%}
+    '{{ text | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- Spark reads a backslash in a literal as an escape (and two adjacent
+    literals as one): both the backslash and the quote are escaped. -#}
+{% macro spark__text_literal(text) -%}
+    '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}

@@ -45,6 +45,10 @@
     cast(extract(isoyear from {{ d }}) as integer)
 {%- endmacro %}
 
+{% macro spark__iso_year(d) -%}
+    cast(extract(yearofweek from {{ d }}) as integer)
+{%- endmacro %}
+
 {% macro iso_week(d) -%}
     {{ return(adapter.dispatch('iso_week', 'servicenorms')(d)) }}
 {%- endmacro %}
@@ -60,6 +64,10 @@
 
 {% macro default__iso_day_of_week(d) -%}
     cast(extract(isodow from {{ d }}) as integer)
+{%- endmacro %}
+
+{% macro spark__iso_day_of_week(d) -%}
+    cast(extract(dayofweek_iso from {{ d }}) as integer)
 {%- endmacro %}
 
 {#- A DATE plus a number of microseconds, as a local timestamp. -#}

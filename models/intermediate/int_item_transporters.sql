@@ -4,11 +4,7 @@
 -- any item of its order did (SPEC §12); `order_id` is NULL for an item not
 -- landed. Incremental by order item: an item is recomputed when its staging
 -- row or one of its shipment lines changed.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='order_item_id',
-) }}
+{{ by_key_config('order_item_id') }}
 -- Each input is read by two CTEs, so it is referenced directly, not through an
 -- import CTE (docs/decisions/0009-inputs-referenced-where-used.md).
 with

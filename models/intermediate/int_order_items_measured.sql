@@ -6,11 +6,7 @@
 -- of one of its lines changed since the last build (`_load_id`, the greatest
 -- load id of the rows it was computed from). The large inputs are referenced
 -- directly, not through shared CTEs (docs/decisions/0009-inputs-referenced-where-used.md).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='order_item_id',
-) }}
+{{ by_key_config('order_item_id') }}
 with
 {%- if is_incremental() %}
 -- The items to recompute: any of their inputs landed since the last build.

@@ -5,11 +5,7 @@
 -- depends_on: {{ ref('transporters') }}
 -- Incremental by shipment line: only lines whose staging row changed since the
 -- last build are recomputed (a changed transporters seed needs --full-refresh).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['shipment_id', 'order_item_id'],
-) }}
+{{ by_key_config(['shipment_id', 'order_item_id']) }}
 {#- One constant pattern per transporter, read from the seed when the model runs:
     a pattern taken from a joined column is recompiled for every row. -#}
 {% set tracked_patterns = [] %}
@@ -40,8 +36,8 @@ final as (
             {%- if tracked_patterns | length > 0 %}
             and case shipments.transporter_code
                 {%- for code, pattern in tracked_patterns %}
-                when '{{ code | replace("'", "''") }}'
-                    then {{ regex_full_match('shipments.track_and_trace', "'" ~ (pattern | replace("'", "''")) ~ "'") }}
+                when {{ text_literal(code) }}
+                    then {{ regex_full_match('shipments.track_and_trace', text_literal(pattern)) }}
                 {%- endfor %}
                 else false
             end

@@ -25,7 +25,7 @@ measured as (
         count(distinct seller_id) as sellers_measured,
         sum(case when is_breach then 1 else 0 end) as breaches,
         {% for indicator in indicators %}
-        avg(case when indicator = '{{ indicator }}' then case when conforms then 1.0 else 0.0 end end)
+        avg(case when indicator = '{{ indicator }}' then case when conforms then 1 else 0 end end)
             as share_conforming_{{ indicator | lower }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from indicators

@@ -33,11 +33,11 @@ final as (
         cast(monthly.promoters as {{ dbt.type_bigint() }}) as promoters,
         cast(monthly.detractors as {{ dbt.type_bigint() }}) as detractors,
         cast(monthly.responses - monthly.promoters - monthly.detractors as {{ dbt.type_bigint() }}) as passives,
-        100.0 * (monthly.promoters - monthly.detractors) / monthly.responses as nps,
+        cast(100 * (monthly.promoters - monthly.detractors) as double) / monthly.responses as nps,
         monthly.responses >= 25 as reliable,
         norms.condition as norm_condition,
         norms.norm_value,
-        100.0 * (monthly.promoters - monthly.detractors) / monthly.responses >= norms.norm_value as conforms
+        cast(100 * (monthly.promoters - monthly.detractors) as double) / monthly.responses >= norms.norm_value as conforms
     from monthly
     inner join norms
         on monthly.month_start >= cast(norms.valid_from as date)

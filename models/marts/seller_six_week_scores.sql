@@ -53,7 +53,7 @@ pooled_scores as (
         pooled.indicator,
         pooled.numerator_6w,
         pooled.denominator_6w,
-        pooled.numerator_6w * 1.0 / pooled.denominator_6w as value_6w,
+        cast(pooled.numerator_6w as double) / pooled.denominator_6w as value_6w,
         norms.condition as norm_condition,
         {{ applicable_norm_value('pooled.indicator') }} as norm_value
     from pooled

@@ -1,8 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['order_item_id'],
-) }}
+{{ by_key_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'order_items'), ['order_item_id']) }}
 ),

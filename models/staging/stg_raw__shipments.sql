@@ -1,8 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['shipment_id', 'order_item_id'],
-) }}
+{{ by_key_config(['shipment_id', 'order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'shipments'), ['shipment_id', 'order_item_id']) }}
 ),

@@ -1,8 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['shipment_id', 'event_code', 'event_at'],
-) }}
+{{ by_key_config(['shipment_id', 'event_code', 'event_at']) }}
 -- The natural key is the whole row, so a group by key (keeping the latest load)
 -- gives what ranking every version would, and an incremental build reads only
 -- the new loads (docs/decisions/0003-append-only-raw-latest-row-per-key.md).

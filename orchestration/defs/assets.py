@@ -61,8 +61,10 @@ from orchestration.defs.outcome import (
     week_outcome_metadata,
 )
 from orchestration.defs.resources import MANIFEST_PATH, WarehouseResource
+from orchestration.engines import raw_parquet_dir
 from orchestration.errors import Places, StepFailed, dbt_failure
 from orchestration.ingest.landing import LandingSummary, land_directory
+from orchestration.ingest.raw_parquet import write_raw_parquet
 from orchestration.publish import mark_pending, publish_marts, rewrites_of_run, week_window_marts
 from orchestration.publish_parquet import parquet_root, publish_parquet
 from orchestration.serve.pages import build_site, weeks_to_build
@@ -157,6 +159,16 @@ def landed_batches(context: AssetExecutionContext, warehouse: WarehouseResource)
         f"landing: {summary.loaded} loaded, {summary.rejected} rejected, {summary.skipped} skipped"
     )
     metadata = _landing_metadata(summary)
+    if warehouse.on_spark:
+        # Spark reads the raw layer as Parquet: a file per batch landed (ingest/raw_parquet.py).
+        raw_dir = raw_parquet_dir(warehouse.warehouse)
+        sync = write_raw_parquet(warehouse.warehouse, raw_dir)
+        context.log.info(
+            f"raw Parquet: {sync.written} batch files written, {sync.kept} kept, "
+            f"{sync.removed} removed"
+        )
+        metadata["raw_parquet_path"] = MetadataValue.path(str(raw_dir))
+        metadata["raw_parquet_files_written"] = MetadataValue.int(sync.written)
     docs_index = gx_dir / "data_docs" / "index.html"
     if build_docs and docs_index.exists():
         metadata["data_docs"] = MetadataValue.path(str(docs_index))
@@ -299,17 +311,20 @@ def build_dbt_assets(
             context.partition_key_range, first_key, run_as_of(context), config.full_refresh
         )
         # No staging built yet: the first build of the warehouse.
-        first_build = not existing_tables(warehouse.warehouse, "staging", [FIRST_BUILT])
+        first_build = not existing_tables(
+            warehouse.built_tables(manifest), "staging", [FIRST_BUILT]
+        )
         events = _run_dbt_step(
             context, dbt, warehouse, config.full_refresh, dbt_vars, first_build
         )
         first, last = run_week_range(context)
+        built = warehouse.built_tables(manifest)
         facts = table_row_counts(
-            warehouse.warehouse,
-            "main",
+            built,
+            warehouse.default_schema,
             ["fct_seller_week_indicator_counts", "fct_seller_week_reviews"],
         )
-        circumstances = circumstances_in_window(warehouse.warehouse, first, last)
+        circumstances = circumstances_in_window(built, first, last)
         # A run of a subset (the week in progress) builds no weekly facts.
         extra = {
             _output_name(context, name): {
@@ -341,7 +356,7 @@ def build_dbt_assets(
             run_partition_range(context), first_key, run_as_of(context), config.full_refresh
         )
         marts = [spec.key.path[-1] for spec in context.assets_def.specs]
-        existing = existing_tables(warehouse.warehouse, "marts", marts)
+        existing = existing_tables(warehouse.built_tables(manifest), "marts", marts)
         selected = [key.path[-1] for key in context.selected_asset_keys]
         # Recorded before dbt writes: publishing copies these weeks, also after a
         # failed run (orchestration/publish.py).
@@ -354,7 +369,8 @@ def build_dbt_assets(
         events = _run_dbt_step(
             context, dbt, warehouse, config.full_refresh, dbt_vars, first_build=not existing
         )
-        counts = table_row_counts(warehouse.warehouse, "marts", marts)
+        built = warehouse.built_tables(manifest)
+        counts = table_row_counts(built, "marts", marts)
         extra: dict[str, dict[str, Any]] = {
             _output_name(context, ["marts", name]): {"row_count": MetadataValue.int(count)}
             for name, count in counts.items()
@@ -363,7 +379,7 @@ def build_dbt_assets(
         summary = AssetKey(["marts", "platform_week_summary"])
         if summary in context.selected_asset_keys:
             extra[_output_name(context, summary.path)].update(
-                week_outcome_metadata(warehouse.warehouse, _last_week_of_run(context))
+                week_outcome_metadata(built, _last_week_of_run(context))
             )
         yield from _stream_with_metadata(events, extra)
 
@@ -382,7 +398,7 @@ def _run_dbt_step(
     its parse state handed back for the next step; older step folders pruned.
     A failed build fails the step with one line: the cause, or the failed models
     and tests with their errors (orchestration.errors.dbt_failure)."""
-    args = weekly_dbt_args(full_refresh, first_build, dbt_vars)
+    args = weekly_dbt_args(full_refresh, first_build, {**dbt_vars, **warehouse.engine_vars()})
     context.log.info(f"dbt {' '.join(args)}")
     with progress.current().task(f"dbt {context.assets_def.op.name}", None, "nodes built") as task:
         with warehouse.dbt_environment():
@@ -427,7 +443,8 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> AssetsDefinition:
         context: AssetExecutionContext, warehouse: WarehouseResource
     ) -> MaterializeResult:
         with progress.current().task("publishing", None, "tables") as task:
-            tables = publish_marts(warehouse.warehouse, warehouse.published)
+            # The marts as built: the warehouse itself, or Spark's tables (engines.py).
+            tables = publish_marts(warehouse.built_tables(MANIFEST_PATH), warehouse.published)
             task.advance(len(tables))
             # Parquet for BI tools that cannot open DuckDB, from the copy just swapped in.
             parquet = publish_parquet(warehouse.published)

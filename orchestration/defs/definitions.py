@@ -2,8 +2,8 @@
 
 `build_definitions(settings)` is the one factory; the module-level `defs`
 uses the environment (SERVICENORMS_LANDING, SERVICENORMS_WAREHOUSE,
-SERVICENORMS_PUBLISHED, SERVICENORMS_FIRST_WEEK, SERVICENORMS_PAGES), `servicenorms run` and the
-tests pass their own settings.
+SERVICENORMS_PUBLISHED, SERVICENORMS_FIRST_WEEK, SERVICENORMS_PAGES, SERVICENORMS_ENGINE),
+`servicenorms run` and the tests pass their own settings.
 """
 
 from __future__ import annotations
@@ -88,12 +88,13 @@ def build_definitions(settings: ServiceNormsSettings | None = None) -> Definitio
         ],
         sensors=[build_circumstances_sensor(weekly_job, partitions_def)],
         resources={
-            "dbt": dbt_cli_resource(project),
+            "dbt": dbt_cli_resource(project, settings.engine),
             "warehouse": WarehouseResource(
                 landing_dir=str(settings.landing),
                 warehouse_path=str(settings.warehouse),
                 published_path=str(settings.published),
                 pages_dir=str(settings.pages),
+                engine=settings.engine,
             ),
             "mail": MailResource.from_settings(MailSettings.from_env(settings.warehouse)),
         },

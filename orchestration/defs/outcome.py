@@ -15,10 +15,13 @@ INDICATORS = WEEKLY_INDICATORS
 
 
 def _present(con: duckdb.DuckDBPyConnection, schema: str, tables: list[str]) -> list[str]:
+    # Views too: Spark's tables are views over their Parquet (orchestration/spark_catalog.py).
     names = {
         r[0]
         for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = ?", [schema]
+            "select table_name from duckdb_tables() where schema_name = $1 "
+            "union all select view_name from duckdb_views() where schema_name = $1",
+            [schema],
         ).fetchall()
     }
     return [t for t in tables if t in names]
@@ -37,7 +40,7 @@ def table_row_counts(warehouse: Path, schema: str, tables: list[str]) -> dict[st
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return {
-            t: con.execute(f'select count(*) from {schema}."{t}"').fetchone()[0]
+            t: con.execute(f'select count(*) from "{schema}"."{t}"').fetchone()[0]
             for t in _present(con, schema, tables)
         }
     finally:

@@ -20,6 +20,12 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.dbt_runner import PROFILES_DIR, PROJECT_DIR
+from orchestration.engines import (
+    DEFAULT_ENGINE,
+    RAW_PARQUET_VAR,
+    engine_name,
+    raw_parquet_dir,
+)
 from orchestration.weeks import parse_iso_week
 
 LANDING_ENV = "SERVICENORMS_LANDING"
@@ -54,6 +60,8 @@ class ServiceNormsSettings:
     published: Path
     first_week: date  # Monday of the first weekly partition
     pages: Path  # the performance pages' site
+    # What builds the dbt project: duckdb or spark (orchestration/engines.py).
+    engine: str = DEFAULT_ENGINE
 
     @classmethod
     def create(
@@ -63,8 +71,10 @@ class ServiceNormsSettings:
         published: Path | str | None = None,
         first_week: date | str | None = None,
         pages: Path | str | None = None,
+        engine: str | None = None,
     ) -> ServiceNormsSettings:
-        """Explicit arguments win over the environment, which wins over the defaults."""
+        """Explicit arguments win over the environment, which wins over the defaults.
+        ValueError names a setting that cannot work (an unknown engine)."""
         landing_path = Path(landing or os.environ.get(LANDING_ENV) or DEFAULT_LANDING)
         warehouse_path = Path(warehouse or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
         published_path = Path(
@@ -81,17 +91,21 @@ class ServiceNormsSettings:
             published=published_path.resolve(),
             first_week=monday,
             pages=pages_path.resolve(),
+            engine=engine_name(engine),
         )
 
 
 class WarehouseResource(ConfigurableResource):
     """The landing directory, the live warehouse file, its published copy and the
-    performance pages written from that copy (beside the warehouse when not given)."""
+    performance pages written from that copy (beside the warehouse when not given),
+    and the engine that builds the dbt project (duckdb or spark: orchestration/engines.py,
+    SERVICENORMS_ENGINE)."""
 
     landing_dir: str
     warehouse_path: str
     published_path: str
     pages_dir: str = ""
+    engine: str = DEFAULT_ENGINE
 
     @property
     def landing(self) -> Path:
@@ -108,6 +122,29 @@ class WarehouseResource(ConfigurableResource):
     @property
     def pages(self) -> Path:
         return Path(self.pages_dir) if self.pages_dir else default_pages_path(self.warehouse)
+
+    @property
+    def on_spark(self) -> bool:
+        return engine_name(self.engine) == "spark"
+
+    @property
+    def default_schema(self) -> str:
+        """The schema of the models without one of their own (the facts): the profile's."""
+        return "default" if self.on_spark else "main"
+
+    def built_tables(self, manifest: Path) -> Path:
+        """The DuckDB file to read the built models from: the warehouse itself on
+        DuckDB; on Spark a catalog of views over Spark's tables, written afresh
+        (orchestration/spark_catalog.py; `manifest` gives the marts' contracts)."""
+        if not self.on_spark:
+            return self.warehouse
+        from orchestration.spark_catalog import write_catalog
+
+        return write_catalog(self.warehouse, manifest)
+
+    def engine_vars(self) -> dict[str, str]:
+        """The dbt vars the engine needs besides the run's: on Spark the raw Parquet folder."""
+        return {RAW_PARQUET_VAR: str(raw_parquet_dir(self.warehouse))} if self.on_spark else {}
 
     @contextmanager
     def dbt_environment(self) -> Iterator[None]:
@@ -216,10 +253,14 @@ def dagster_home(warehouse: Path) -> Path:
     return home
 
 
-def dbt_cli_resource(project: DbtProject) -> DbtCliResource:
-    """dagster-dbt's resource as it comes. It starts `dbt --version` once a run and
-    builds an in-process adapter before each dbt step (~2 s each, two steps a
-    run); a subclass skipping them would override private methods (0014)."""
+def dbt_cli_resource(project: DbtProject, engine: str = DEFAULT_ENGINE) -> DbtCliResource:
+    """dagster-dbt's resource as it comes, on the profile's target of `engine` (its
+    output of the same name). It starts `dbt --version` once a run and builds an
+    in-process adapter before each dbt step (~2 s each, two steps a run); a subclass
+    skipping them would override private methods (0014)."""
     return DbtCliResource(
-        project_dir=project, profiles_dir=str(PROFILES_DIR), dbt_executable=dbt_executable()
+        project_dir=project,
+        profiles_dir=str(PROFILES_DIR),
+        dbt_executable=dbt_executable(),
+        target=engine_name(engine),
     )

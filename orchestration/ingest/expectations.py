@@ -32,6 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # nothing leaves the machine
+# GX imports PySpark when it is installed (the Spark engine's extra), which warns that
+# it does not support pandas 3 yet: GX validates pandas frames here, never Spark ones.
+warnings.filterwarnings(
+    "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+)
 
 import duckdb  # noqa: E402
 import great_expectations as gx  # noqa: E402

@@ -67,10 +67,21 @@ def held(warehouse: Path):
         holder.wait()
 
 
-def test_a_run_on_a_warehouse_held_by_another_process_names_its_pid_in_one_line(
-    operated_warehouse: OperatedWarehouse, tmp_path: Path
+def never_start_dagster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make building the Dagster definitions fail the test: a refused run must not get there."""
+    from orchestration.defs import definitions
+
+    def started(*_: object, **__: object) -> None:
+        raise AssertionError("the run started Dagster on a held warehouse")
+
+    monkeypatch.setattr(definitions, "build_definitions", started)
+
+
+def test_a_run_on_a_warehouse_held_by_another_process_names_its_pid_in_one_line_before_starting(
+    operated_warehouse: OperatedWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wh = operated_warehouse.copy_to(tmp_path)
+    never_start_dagster(monkeypatch)
     with held(wh.warehouse) as pid:
         code, _, err = run_cli(
             "run", "--landing", str(wh.landing), "--warehouse", str(wh.warehouse)
@@ -79,6 +90,25 @@ def test_a_run_on_a_warehouse_held_by_another_process_names_its_pid_in_one_line(
     line = err.strip().splitlines()[-1]  # progress lines come before it
     assert f"is held by another process (PID {pid}," in line
     assert f"readers belong on the published copy {wh.published}" in line
+    assert "Traceback" not in err
+
+
+def test_the_daily_run_on_a_held_warehouse_names_its_pid_before_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = tmp_path / "warehouse" / "servicenorms.duckdb"
+    warehouse.parent.mkdir()
+    duckdb.connect(str(warehouse)).close()
+    (tmp_path / "landing").mkdir()
+    never_start_dagster(monkeypatch)
+    with held(warehouse) as pid:
+        code, _, err = run_cli(
+            "progress", "--landing", str(tmp_path / "landing"), "--warehouse", str(warehouse)
+        )
+    assert code == 1, err
+    line = err.strip().splitlines()[-1]
+    assert f"the warehouse {warehouse.resolve()} is held by another process (PID {pid}," in line
+    assert "readers belong on the published copy " in line and "Traceback" not in err
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:

@@ -149,3 +149,46 @@ def test_land_reports_each_entity_and_verbose_each_batch(
     out = capsys.readouterr().out
     assert "creating a new warehouse" not in out
     assert "sellers/b.csv: 1 accepted, 0 quarantined; all expectations passed" in out
+
+
+@pytest.mark.parametrize("command", ["run", "progress"])
+def test_an_unknown_engine_is_misuse_naming_the_option(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = misuse([command, "--landing", str(tmp_path), "--engine", "postgres"], capsys)
+    assert "argument --engine: invalid choice: 'postgres'" in line and "'spark'" in line
+
+
+def engine_refusal(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line of a command refused for its engine (exit 2, nothing built)."""
+    assert main(argv) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    return line
+
+
+def test_an_unknown_engine_in_the_environment_is_misuse_naming_the_variable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SERVICENORMS_ENGINE", "postgres")
+    warehouse = tmp_path / "w.duckdb"
+    argv = ["run", "--landing", str(tmp_path), "--warehouse", str(warehouse)]
+    line = engine_refusal(argv, capsys)
+    assert line == (
+        "servicenorms run: error: SERVICENORMS_ENGINE='postgres' is not an engine "
+        "(one of duckdb, spark)"
+    )
+    assert not warehouse.exists()
+
+
+def test_spark_where_it_cannot_run_is_misuse_saying_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orchestration.engines
+
+    missing = "no Java runtime found (Spark 4 needs Java 17 or later: JAVA_HOME or java on PATH)"
+    monkeypatch.setattr(orchestration.engines, "spark_unavailable", lambda: missing)
+    warehouse = tmp_path / "w.duckdb"
+    argv = ["run", "--landing", str(tmp_path), "--warehouse", str(warehouse), "--engine", "spark"]
+    line = engine_refusal(argv, capsys)
+    assert line == f"servicenorms run: error: --engine spark cannot run here: {missing}"
+    assert not warehouse.exists()

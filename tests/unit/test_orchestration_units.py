@@ -358,3 +358,36 @@ def test_cli_refuses_a_full_refresh_of_one_week(capsys: pytest.CaptureFixture[st
     assert "--full-refresh rebuilds every week" in capsys.readouterr().err
 
 
+
+
+def test_the_engine_comes_from_the_argument_then_the_environment_then_duckdb(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from orchestration.defs.resources import ServiceNormsSettings
+
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.delenv("SERVICENORMS_ENGINE", raising=False)
+    assert ServiceNormsSettings.create(warehouse=warehouse).engine == "duckdb"
+    monkeypatch.setenv("SERVICENORMS_ENGINE", "Spark")
+    assert ServiceNormsSettings.create(warehouse=warehouse).engine == "spark"
+    assert ServiceNormsSettings.create(warehouse=warehouse, engine="duckdb").engine == "duckdb"
+
+
+def test_spark_builds_with_its_target_and_the_raw_parquet_folder_as_a_var(
+    tmp_path: Path,
+) -> None:
+    from orchestration.defs.definitions import build_definitions
+    from orchestration.defs.resources import ServiceNormsSettings
+
+    warehouse = tmp_path / "servicenorms.duckdb"
+    defs = build_definitions(ServiceNormsSettings.create(warehouse=warehouse, engine="spark"))
+    assert defs.resources["dbt"].target == "spark"
+    resource = defs.resources["warehouse"]
+    assert resource.on_spark and resource.engine == "spark"
+    assert resource.engine_vars() == {
+        "raw_parquet_dir": str(tmp_path / "servicenorms.spark" / "raw")
+    }
+    on_duckdb = build_definitions(ServiceNormsSettings.create(warehouse=warehouse))
+    assert on_duckdb.resources["dbt"].target == "duckdb"
+    assert on_duckdb.resources["warehouse"].engine_vars() == {}
+    assert on_duckdb.resources["warehouse"].built_tables(tmp_path / "m.json") == warehouse

@@ -1,0 +1,152 @@
+"""The same landed data built by `servicenorms run --engine duckdb` and `--engine spark`
+publishes the same marts: every table, column and type, and every row (exact on keys,
+counts and flags; floating-point values to 1e-9).
+
+One generated scenario (20 sellers, 8 weeks, with a mitigating circumstance and its
+withdrawal) runs once per engine for the whole module: Spark's start-up is a fixed
+cost. Skips, saying why, where PySpark, dbt-spark or Java is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.engines import raw_parquet_dir, spark_unavailable
+
+SELLERS, WEEKS, FIRST_WEEK, SEED = 20, 8, "2026-W30", 3
+# The Wednesday after the last generated week (2026-W37): every generated week is
+# finalised, no later week is built.
+AS_OF = "2026-09-16T08:00+02:00"
+FLOAT_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    warehouse: Path
+    output: str
+
+    @property
+    def published(self) -> Path:
+        return self.warehouse.parent / "published" / "servicenorms_marts.duckdb"
+
+
+def _run(landing: Path, warehouse: Path, engine: str) -> EngineRun:
+    from orchestration.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", AS_OF]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([*args, "--engine", engine])
+    assert code == 0, f"--engine {engine}:\n{out.getvalue()}\n{err.getvalue()}"
+    return EngineRun(warehouse, out.getvalue())
+
+
+@pytest.fixture(scope="module")
+def both_engines(tmp_path_factory: pytest.TempPathFactory) -> tuple[EngineRun, EngineRun]:
+    reason = spark_unavailable()
+    if reason:
+        pytest.skip(f"the Spark engine cannot run here: {reason}")
+    from orchestration.generator import generate
+
+    root = tmp_path_factory.mktemp("cross-engine")
+    landing = root / "landing"
+    generate(landing, sellers=SELLERS, weeks=WEEKS, start_week=FIRST_WEEK, seed=SEED)
+    on_duckdb = _run(landing, root / "duckdb" / "servicenorms.duckdb", "duckdb")
+    on_spark = _run(landing, root / "spark" / "servicenorms.duckdb", "spark")
+    return on_duckdb, on_spark
+
+
+def _tables(published: Path) -> dict[str, list[tuple[str, str]]]:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            "select table_name, column_name, data_type from duckdb_columns() "
+            "where schema_name = 'marts' order by table_name, column_index"
+        ).fetchall()
+    finally:
+        con.close()
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        tables.setdefault(table, []).append((column, data_type))
+    return tables
+
+
+def _rows(published: Path, table: str, columns: list[tuple[str, str]]) -> list[tuple]:
+    """The rows in one order that does not depend on the floating-point values:
+    by every other column first."""
+    exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT")]
+    floats = [f'"{c}"' for c, t in columns if t in ("DOUBLE", "FLOAT")]
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return con.execute(
+            f'select * from marts."{table}" order by {", ".join([*exact, *floats])}'
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def _same_value(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+    return a == b
+
+
+def test_spark_publishes_every_mart_with_the_columns_and_types_of_duckdb(both_engines) -> None:
+    on_duckdb, on_spark = both_engines
+    assert on_spark.published.is_file()
+    assert _tables(on_spark.published) == _tables(on_duckdb.published)
+    assert len(_tables(on_duckdb.published)) >= 10
+
+
+def test_spark_publishes_every_row_of_every_mart_as_duckdb_does(both_engines) -> None:
+    on_duckdb, on_spark = both_engines
+    tables = _tables(on_duckdb.published)
+    nonempty = 0
+    for table, columns in tables.items():
+        expected = _rows(on_duckdb.published, table, columns)
+        actual = _rows(on_spark.published, table, columns)
+        assert len(actual) == len(expected), f"marts.{table}: row counts differ"
+        nonempty += bool(expected)
+        names = [c for c, _ in columns]
+        for number, (want, got) in enumerate(zip(expected, actual, strict=True)):
+            differ = [
+                f"{name}: duckdb {w!r}, spark {g!r}"
+                for name, w, g in zip(names, want, got, strict=True)
+                if not _same_value(w, g)
+            ]
+            assert not differ, f"marts.{table}, row {number} ({want}): " + "; ".join(differ)
+    # The scenario exercises the rules: all but the week in progress have rows.
+    assert nonempty >= len(tables) - 1
+
+
+def test_the_run_reports_the_same_weeks_on_both_engines(both_engines) -> None:
+    on_duckdb, on_spark = both_engines
+
+    def week_lines(output: str) -> list[str]:
+        return [line for line in output.splitlines() if line.startswith("2026-W")]
+
+    assert week_lines(on_spark.output) == week_lines(on_duckdb.output)
+    assert len(week_lines(on_duckdb.output)) == WEEKS
+
+
+def test_spark_reads_one_raw_parquet_file_per_landed_batch(both_engines) -> None:
+    on_duckdb, on_spark = both_engines
+    con = duckdb.connect(str(on_spark.warehouse), read_only=True)
+    try:
+        loaded = con.execute(
+            "select entity, load_id from raw._batches where status = 'LOADED' order by load_id"
+        ).fetchall()
+    finally:
+        con.close()
+    raw_dir = raw_parquet_dir(on_spark.warehouse)
+    files = sorted(p.relative_to(raw_dir).as_posix() for p in raw_dir.glob("*/*.parquet"))
+    assert files == sorted(f"{entity}/{load_id:010d}.parquet" for entity, load_id in loaded)
+    # DuckDB writes none.
+    assert not raw_parquet_dir(on_duckdb.warehouse).exists()
