@@ -16,6 +16,7 @@
     the last run. -#}
 {% macro spark__register_raw_tables() -%}
     {%- if execute -%}
+    {{- spark_session_of_this_warehouse() -}}
     {%- set folder = raw_parquet_dir() -%}
     {%- do run_query('create schema if not exists raw') -%}
     {%- for source in graph.sources.values()
@@ -40,11 +41,30 @@
 {%- endmacro %}
 
 {#- The folder of the raw Parquet layer: the `raw_parquet_dir` var, by default
-    `raw/` in the Spark folder beside the DuckDB warehouse, as the profile
-    derives it (profiles/profiles.yml). -#}
+    `raw/` in the Spark folder beside the warehouse. -#}
 {% macro raw_parquet_dir() -%}
     {%- set given = var('raw_parquet_dir', '') -%}
     {%- if given -%}{{ return(given | string) }}{%- endif -%}
+    {{- return(spark_folder() ~ '/raw') -}}
+{%- endmacro %}
+
+{#- Spark's folder beside the DuckDB warehouse, as the profile derives it
+    (profiles/profiles.yml): the warehouse's path without `.duckdb`, plus `.spark`. -#}
+{% macro spark_folder() -%}
     {%- set warehouse = env_var('SERVICENORMS_WAREHOUSE', 'warehouse/servicenorms.duckdb') -%}
-    {{- return(modules.re.sub('[.]duckdb$', '', warehouse) ~ '.spark/raw') -}}
+    {{- return(modules.re.sub('[.]duckdb$', '', warehouse) ~ '.spark') -}}
+{%- endmacro %}
+
+{#- A process keeps the Spark session it started first, with that session's
+    metastore and tables folder: a run for another warehouse in the same process
+    would write into the first one's. Stop it with an error instead. -#}
+{% macro spark_session_of_this_warehouse() -%}
+    {%- set expected = spark_folder() ~ '/tables' -%}
+    {%- set actual = run_query('set spark.sql.warehouse.dir').rows[0][1] | string -%}
+    {%- if not actual.rstrip('/').endswith(expected.rstrip('/')) -%}
+        {{ exceptions.raise_compiler_error(
+            "This process's Spark session keeps its tables in " ~ actual ~ ", not in "
+            ~ expected ~ " (SERVICENORMS_WAREHOUSE): a process builds one warehouse on Spark;"
+            ~ " run this one in a new process.") }}
+    {%- endif -%}
 {%- endmacro %}
