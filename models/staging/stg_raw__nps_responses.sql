@@ -1,3 +1,4 @@
+{{ by_key_config(['response_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'nps_responses'), ['response_id']) }}
 ),

@@ -1,3 +1,4 @@
+{{ by_key_config(['seller_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'sellers'), ['seller_id']) }}
 ),
