@@ -38,8 +38,11 @@ demo: install
 	$(BIN)/servicenorms generate --out $(DEMO_LANDING) --sellers 300 --weeks 40 --start-week 2025-W40 --seed 7
 	$(BIN)/servicenorms run --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
+# Two worker processes (TEST_WORKERS=0: one process); a test module stays on one
+# worker, in order (--dist loadscope), so its module fixtures are built once.
+TEST_WORKERS ?= 2
 test: parse lint install-spark
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 # The tests without a dbt build (tests/unit), in seconds; tests/integration and
 # tests/e2e build warehouses (make test runs all three).

@@ -1,10 +1,14 @@
-"""The performance floor for `seller_week_indicators`, and a comparison with the marts.
+"""The performance floors, and their comparison with the marts.
 
 `bench/floor.sql` computes the whole of `seller_week_indicators` for every week in
 one hand-written DuckDB script, straight from the raw tables and the reference
 seeds. It is the least work the warehouse can do for that table (a floor for the
-pipeline's runtime) and an independent implementation of the SPEC (a cross-check
+full build's runtime) and an independent implementation of the SPEC (a cross-check
 of its numbers).
+
+`bench/weekly_floor.sql` does the same for one week W: W's `seller_week_indicators`
+and `seller_six_week_scores`, reading only the history W needs (a floor for the
+Wednesday run).
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 import duckdb
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
+WEEKLY_FLOOR_SQL = Path(__file__).with_name("weekly_floor.sql")
 
 KEY = ("seller_id", "week_start", "indicator")
 EXACT_COLUMNS = (
@@ -28,6 +34,13 @@ EXACT_COLUMNS = (
     "is_breach",
     "is_strike",
     "neutralised",
+)
+SIX_WEEK_EXACT_COLUMNS = (
+    "numerator_6w",
+    "denominator_6w",
+    "norm_condition",
+    "conforms_6w",
+    "colour",
 )
 NORM_TOLERANCE = 1e-9
 EXAMPLES = 5
@@ -48,13 +61,28 @@ def run_floor(warehouse_path: str | Path, log: TextIO | None = None) -> float:
 
     Statements run one by one on one connection; with `log`, each one's seconds
     are written to it (the floor's own profile)."""
+    return _run_script(warehouse_path, FLOOR_SQL.read_text(), log)
+
+
+def run_weekly_floor(
+    warehouse_path: str | Path, week_start: date, log: TextIO | None = None
+) -> float:
+    """Build `floor.week_seller_week_indicators` and `floor.week_seller_six_week_scores`
+    for the week starting on `week_start` (a Monday); return the seconds it took."""
+    if week_start.isoweekday() != 1:
+        raise ValueError(f"the weekly floor needs a week's Monday, not {week_start}")
+    script = WEEKLY_FLOOR_SQL.read_text().replace("$WEEK", f"DATE '{week_start.isoformat()}'")
+    return _run_script(warehouse_path, script, log)
+
+
+def _run_script(warehouse_path: str | Path, script: str, log: TextIO | None) -> float:
     con = duckdb.connect(str(warehouse_path))
     try:
         # The same memory bound as the pipeline, so the two are compared fairly.
         limit = os.environ.get("SERVICENORMS_MEMORY_LIMIT", "8GB").replace("'", "")
         con.execute(f"set memory_limit = '{limit}'")
         started = time.perf_counter()
-        for statement in floor_statements(FLOOR_SQL.read_text()):
+        for statement in floor_statements(script):
             began = time.perf_counter()
             con.execute(statement)
             if log is not None:
@@ -76,40 +104,87 @@ def compare_to_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     of difference (rows missing on either side, or a differing column) with a count
     and a few examples; an empty list means the two tables agree.
     """
+    return _compare(
+        con,
+        "floor.seller_week_indicators",
+        "marts.seller_week_indicators",
+        EXACT_COLUMNS,
+        ("norm_value",),
+    )
+
+
+def compare_week_to_marts(con: duckdb.DuckDBPyConnection, week_start: date) -> list[str]:
+    """Differences between the weekly floor's two tables and the marts' rows of that week,
+    as `compare_to_marts` reports them (the table named first)."""
+    week = f"week_start = DATE '{week_start.isoformat()}'"
+    out = [
+        f"seller_week_indicators: {line}"
+        for line in _compare(
+            con,
+            "floor.week_seller_week_indicators",
+            "marts.seller_week_indicators",
+            EXACT_COLUMNS,
+            ("norm_value",),
+            week,
+        )
+    ]
+    out += [
+        f"seller_six_week_scores: {line}"
+        for line in _compare(
+            con,
+            "floor.week_seller_six_week_scores",
+            "marts.seller_six_week_scores",
+            SIX_WEEK_EXACT_COLUMNS,
+            ("value_6w", "norm_value"),
+            week,
+        )
+    ]
+    return out
+
+
+def _compare(
+    con: duckdb.DuckDBPyConnection,
+    floor_table: str,
+    marts_table: str,
+    exact: tuple[str, ...],
+    approximate: tuple[str, ...],
+    where: str = "true",
+) -> list[str]:
+    """Rows missing on either side, then each differing column (`approximate` ones
+    within NORM_TOLERANCE), of `floor_table` against `marts_table` restricted by `where`."""
+    sides = {
+        "floor": f"(select * from {floor_table} where {where})",
+        "marts": f"(select * from {marts_table} where {where})",
+    }
     join = " and ".join(f"f.{k} = m.{k}" for k in KEY)
     out: list[str] = []
 
-    for name, left, right in (("floor", "floor", "marts"), ("marts", "marts", "floor")):
+    for name, other in (("floor", "marts"), ("marts", "floor")):
         missing = f"""
-            from {left}.seller_week_indicators l
-            where not exists (select 1 from {right}.seller_week_indicators r
+            from {sides[name]} l
+            where not exists (select 1 from {sides[other]} r
                               where {" and ".join(f"l.{k} = r.{k}" for k in KEY)})
         """
         (count,) = con.execute(f"select count(*) {missing}").fetchone()
         if count:
             examples = con.execute(
-                f"select {', '.join('l.' + k for k in KEY)}, l.numerator, l.denominator {missing} "
-                f"order by all limit {EXAMPLES}"
+                f"select {', '.join('l.' + k for k in KEY)} {missing} order by all limit {EXAMPLES}"
             ).fetchall()
-            other = "marts" if name == "floor" else "floor"
             out.append(
                 f"{count} row(s) only in {name} (missing from {other}); e.g. "
                 + "; ".join(f"({_fmt(r)})" for r in examples)
             )
 
-    checks = [(c, f"f.{c} is distinct from m.{c}") for c in EXACT_COLUMNS]
-    checks.append(
+    checks = [(c, f"f.{c} is distinct from m.{c}") for c in exact]
+    checks += [
         (
-            "norm_value",
-            "(f.norm_value is null) <> (m.norm_value is null)"
-            f" or abs(f.norm_value - m.norm_value) >= {NORM_TOLERANCE}",
+            c,
+            f"(f.{c} is null) <> (m.{c} is null) or abs(f.{c} - m.{c}) >= {NORM_TOLERANCE}",
         )
-    )
+        for c in approximate
+    ]
     for column, predicate in checks:
-        body = (
-            "from floor.seller_week_indicators f join marts.seller_week_indicators m"
-            f" on {join} where {predicate}"
-        )
+        body = f"from {sides['floor']} f join {sides['marts']} m on {join} where {predicate}"
         (count,) = con.execute(f"select count(*) {body}").fetchone()
         if count:
             examples = con.execute(

@@ -49,6 +49,7 @@ STAGES = (
     "floor",
     "next_week",
     "wednesday_run",
+    "weekly_floor",
     "marts_rebuild",
     "pages",
 )
@@ -71,6 +72,8 @@ class StageResult:
     steps: dict[str, float] | None = None
     # The ISO week a next_week or wednesday_run stage generated or built.
     week: str | None = None
+    # The weekly floor's cross-check: its differences from the marts' rows of the week.
+    differences: list[str] | None = None
 
 
 def last_week_of(scale: Scale) -> date:
@@ -130,6 +133,16 @@ def next_following_week(landing: Path, held: Path, scale: Scale) -> date:
     return max(landed) + timedelta(weeks=1) if landed else last_week_of(scale) + timedelta(weeks=1)
 
 
+def wednesday_run_week(workdir: Path, default: date) -> date:
+    """The week the last wednesday_run stage in `workdir` built (from its report)."""
+    report = workdir / ".wednesday_run.json"
+    if report.exists():
+        week = json.loads(report.read_text()).get("week")
+        if week:
+            return parse_iso_week(week)
+    return default
+
+
 def release_held(held: Path, landing: Path) -> int:
     """Move held-back files back into the landing directory (the week's arrival)."""
     moved = 0
@@ -145,6 +158,7 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
     """Run one stage in this process; return start-up seconds, work seconds and rows."""
     t0 = time.perf_counter()
     steps = None
+    differences = None
     week: date | None = None
     landing = workdir / "landing"
     warehouse = workdir / "warehouse.duckdb"
@@ -198,6 +212,33 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         t1 = time.perf_counter()
         run_floor(warehouse, log=sys.stderr)
         rows = _count_raw_rows(warehouse)
+    elif stage == "weekly_floor":
+        import duckdb
+
+        from bench.floor import compare_week_to_marts, run_weekly_floor
+
+        # The week the last wednesday_run stage built (its report), else the year's last.
+        week = wednesday_run_week(workdir, last)
+        t1 = time.perf_counter()
+        run_weekly_floor(warehouse, week, log=sys.stderr)
+        t2 = time.perf_counter()
+        con = duckdb.connect(str(warehouse))
+        try:
+            differences = compare_week_to_marts(con, week)
+            rows = sum(
+                con.execute(f"select count(*) from floor.{table}").fetchone()[0]
+                for table in ("week_seller_week_indicators", "week_seller_six_week_scores")
+            )
+        finally:
+            con.close()
+        return {
+            "startup_s": t1 - t0,
+            "work_s": t2 - t1,
+            "rows": rows,
+            "steps": None,
+            "week": iso_week_key(week),
+            "differences": differences,
+        }
     elif stage == "next_week":
         from orchestration.generator import generate_following_week
 
@@ -258,6 +299,7 @@ def run_stage(stage: str, scale: Scale, workdir: Path) -> dict:
         "rows": rows,
         "steps": steps,
         "week": iso_week_key(week) if week else None,
+        "differences": differences,
     }
 
 
@@ -296,6 +338,7 @@ def measure_stage(stage: str, scale: Scale, workdir: Path) -> StageResult:
         rows_per_s=round(child["rows"] / child["work_s"]) if child["work_s"] > 0 else None,
         steps=child.get("steps"),
         week=child.get("week"),
+        differences=child.get("differences"),
     )
 
 
@@ -334,6 +377,8 @@ def run_benchmark(
             f"work {result.work_s:8.1f}s  rows {result.rows:>12,}",
             flush=True,
         )
+        for difference in result.differences or []:
+            print(f"{scale.name:>6} {stage:<15} differs from the marts: {difference}", flush=True)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         measured.append({**asdict(result), "measured_at": now})
         # Written after every stage: a later stage that fails keeps the earlier ones.
@@ -361,19 +406,19 @@ def _write_results(
 
 
 def floor_ratios(stages: list[dict]) -> dict[str, float]:
-    """Work time of the full build and of the Wednesday run over the floor's.
+    """Work time of the full build over the floor's, and of the Wednesday run over the
+    weekly floor's (the least work its week needs).
 
-    Only for stages measured on the same day as the floor: a ratio across runs
+    Only for stages measured on the same day as their floor: a ratio across runs
     on different days (possibly different machines) would compare machines."""
     by_stage = {s["stage"]: s for s in stages}
     ratios: dict[str, float] = {}
-    floor = by_stage.get("floor", {})
-    if floor.get("work_s", 0) > 0:
-        for stage in ("dbt_full_build", "wednesday_run"):
-            if stage in by_stage and _same_day(by_stage[stage], floor):
-                ratios[f"{stage}_over_floor"] = round(
-                    by_stage[stage]["work_s"] / floor["work_s"], 2
-                )
+    for stage, floor_stage in (("dbt_full_build", "floor"), ("wednesday_run", "weekly_floor")):
+        floor = by_stage.get(floor_stage, {})
+        if floor.get("work_s", 0) > 0 and stage in by_stage and _same_day(by_stage[stage], floor):
+            ratios[f"{stage}_over_{floor_stage}"] = round(
+                by_stage[stage]["work_s"] / floor["work_s"], 2
+            )
     return ratios
 
 

@@ -35,14 +35,17 @@ REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "target"
 DBT_STEPS = ("servicenorms_weekly", "servicenorms_marts")
 
+# Guarded: the pages step's worker processes import the main module again.
 RUN = """
 import json, sys, time
 from datetime import datetime
 from orchestration.pipeline import run
-started = time.perf_counter()
-result = run(sys.argv[1], sys.argv[2], now=datetime.fromisoformat(sys.argv[3]), engine=sys.argv[4])
-seconds = round(time.perf_counter() - started, 2)
-print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
+if __name__ == "__main__":
+    started = time.perf_counter()
+    now = datetime.fromisoformat(sys.argv[3])
+    result = run(sys.argv[1], sys.argv[2], now=now, engine=sys.argv[4])
+    seconds = round(time.perf_counter() - started, 2)
+    print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
 """
 
 SESSION = """
@@ -56,6 +59,14 @@ spark.sql("select 1").collect()
 print(round(time.perf_counter() - started, 2))
 spark.stop()
 """
+
+
+def script_file(code: str) -> str:
+    """`code` as a script file: PySpark (imported by Great Expectations when installed)
+    takes a `python -c` process for its own doctests and exits it."""
+    path = Path(tempfile.gettempdir()) / f"bench-{abs(hash(code))}.py"
+    path.write_text(code)
+    return str(path)
 
 
 def run_engine(
@@ -74,7 +85,7 @@ def run_engine(
     started_at = time.time()
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", RUN, str(landing), str(warehouse), as_of, engine],
+        [sys.executable, script_file(RUN), str(landing), str(warehouse), as_of, engine],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -85,18 +96,31 @@ def run_engine(
         raise SystemExit(f"{engine}: run failed:\n{out.stderr[-4000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["process_seconds"] = round(time.perf_counter() - started, 2)
-    result["dbt"] = {step: dbt_step_timings(step, started_at) for step in DBT_STEPS}
+    result["dbt"] = {step: dbt_step_timings(step, started_at, as_of) for step in DBT_STEPS}
     return result
 
 
-def dbt_step_timings(step: str, since: float) -> dict:
-    """dbt's timings of the step's invocation that started after `since`: the
+def _run_results(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "run_results.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def dbt_step_timings(step: str, since: float, as_of: str) -> dict:
+    """dbt's timings of the step's invocation that started after `since` with this
+    run's `as_of` (other runs on the machine write step folders too): the
     invocation's elapsed seconds and each node's execution seconds."""
-    folders = [p for p in TARGET.glob(f"{step}-*") if p.is_dir() and p.stat().st_mtime >= since]
-    if not folders:
+    found = []
+    for folder in TARGET.glob(f"{step}-*"):
+        if folder.is_dir() and folder.stat().st_mtime >= since:
+            results = _run_results(folder)
+            given = (results or {}).get("args", {}).get("vars", {})
+            if results and str(given.get("as_of", "")).startswith(as_of[:16]):
+                found.append((folder.stat().st_mtime, results))
+    if not found:
         return {}
-    folder = max(folders, key=lambda p: p.stat().st_mtime)
-    results = json.loads((folder / "run_results.json").read_text())
+    results = max(found, key=lambda f: f[0])[1]
     nodes = {
         r["unique_id"]: round(r["execution_time"], 2)
         for r in results["results"]
@@ -107,7 +131,7 @@ def dbt_step_timings(step: str, since: float) -> dict:
 
 def session_start(master: str) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", SESSION, master],
+        [sys.executable, script_file(SESSION), master],
         capture_output=True,
         text=True,
         check=True,

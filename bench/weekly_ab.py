@@ -23,17 +23,25 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+# Guarded: the pages step's worker processes import the main module again.
 RUN = """
 import json, sys, time
 from datetime import date
 from orchestration.pipeline import run
-week = date.fromisoformat(sys.argv[3]) if sys.argv[3] != "all" else None
-started = time.perf_counter()
-result = run(sys.argv[1], sys.argv[2], week=week)
-seconds = round(time.perf_counter() - started, 2)
-print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
+if __name__ == "__main__":
+    week = date.fromisoformat(sys.argv[3]) if sys.argv[3] != "all" else None
+    started = time.perf_counter()
+    result = run(sys.argv[1], sys.argv[2], week=week)
+    seconds = round(time.perf_counter() - started, 2)
+    print(json.dumps({"seconds": seconds, "steps": result.step_seconds}))
 """
 DBT_STEPS = ("servicenorms_weekly", "servicenorms_marts")
+
+
+def run_script() -> Path:
+    path = Path(tempfile.gettempdir()) / f"weekly-ab-run-{os.getpid()}.py"
+    path.write_text(RUN)
+    return path
 
 
 def run_side(checkout: Path, landing: Path, warehouse: Path, week: str) -> dict:
@@ -41,7 +49,9 @@ def run_side(checkout: Path, landing: Path, warehouse: Path, week: str) -> dict:
     env.pop("DAGSTER_HOME", None)
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", RUN, str(landing), str(warehouse), week],
+        # A script file, not `-c`: PySpark (imported by Great Expectations when the
+        # spark extra is installed) takes a `python -c` process for its doctests and exits it.
+        [sys.executable, str(run_script()), str(landing), str(warehouse), week],
         cwd=checkout, env=env, capture_output=True, text=True, check=False,
     )
     if out.returncode != 0:

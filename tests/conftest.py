@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +21,16 @@ os.environ.pop("DAGSTER_HOME", None)
 TESTS = Path(__file__).resolve().parent
 #: The folders of tests/, named for what their tests cost (markers in pyproject.toml).
 TIERS = ("unit", "integration", "e2e")
+#: The pytest-xdist worker this process is (`make test` runs two), None without xdist.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+if WORKER is not None:
+    # dbt writes its manifest and parse state into its target folder, and dagster-dbt
+    # starts each step from the parse state there: one folder per worker, so that
+    # one worker's dbt never reads what another's is writing.
+    from orchestration.dbt_runner import PROJECT_DIR
+
+    os.environ["DBT_TARGET_PATH"] = str(PROJECT_DIR / "target" / f"pytest-{WORKER}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,6 +47,61 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(tier)
 
 
+def _checkpoint(folder: Path) -> None:
+    """Write every DuckDB file under `folder` whole (its write-ahead log folded in),
+    so that a file copy of it is complete: dbt's connection in this process may
+    still hold a warehouse it built."""
+    import duckdb
+
+    for database in folder.rglob("*.duckdb"):
+        try:
+            con = duckdb.connect(str(database))
+        except duckdb.Error:  # held with another configuration: its log is copied beside it
+            continue
+        try:
+            con.execute("checkpoint")
+        finally:
+            con.close()
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    build: Callable[[Path], None],
+    own_copy: bool = True,
+) -> Path:
+    """The folder `build(folder)` fills, built once per test run.
+
+    Without pytest-xdist: a fresh folder, built. Under pytest-xdist (`make test`):
+    the first worker that asks builds it in the run's shared temporary folder while
+    holding a file lock, the others wait for that build instead of making their
+    own; each worker then works on its own file copy (`own_copy`), since DuckDB lets
+    one process write a file and dbt keeps the file it built open. A fixture whose
+    tests copy before they change anything may share the one build (`own_copy=False`).
+    """
+    if WORKER is None:
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent / name
+    built = shared / ".built"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not built.exists():
+            shutil.rmtree(shared, ignore_errors=True)  # a build that failed half-way
+            shared.mkdir()
+            build(shared)
+            _checkpoint(shared)
+            built.touch()
+    if not own_copy:
+        return shared
+    copy = tmp_path_factory.mktemp(name)
+    # symlinks=True: a published Parquet copy is reached through a relative link.
+    shutil.copytree(shared, copy, symlinks=True, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".built"))
+    return copy
+
+
 @pytest.fixture(scope="session")
 def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     """Every scenario of tests/scenarios.py in one landing directory, landed into a
@@ -44,15 +111,19 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
 
-    root = tmp_path_factory.mktemp("scenarios")
-    landing = root / "landing"
-    warehouse = root / "scenarios.duckdb"
-    build_all_scenarios(landing)
-    summary = land_directory(landing, warehouse)
-    assert summary.rejected == 0, [b.reason for b in summary.batches if b.status == "REJECTED"]
-    assert summary.rows_quarantined == 0, [b.reason for b in summary.batches if b.reason]
-    build_weeks(warehouse, None, BUILD_LAST_WEEK)
-    return ScenarioWarehouse(path=warehouse, landing=landing)
+    def build(root: Path) -> None:
+        landing = root / "landing"
+        warehouse = root / "scenarios.duckdb"
+        build_all_scenarios(landing)
+        summary = land_directory(landing, warehouse)
+        assert summary.rejected == 0, [
+            b.reason for b in summary.batches if b.status == "REJECTED"
+        ]
+        assert summary.rows_quarantined == 0, [b.reason for b in summary.batches if b.reason]
+        build_weeks(warehouse, None, BUILD_LAST_WEEK)
+
+    root = built_once(tmp_path_factory, "scenarios", build)
+    return ScenarioWarehouse(path=root / "scenarios.duckdb", landing=root / "landing")
 
 
 def built_copy(warehouse: Path, target: Path) -> Path:
@@ -81,14 +152,15 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from orchestration.ingest.landing import land_directory
     from orchestration.pipeline import build_weeks
 
-    root = tmp_path_factory.mktemp("demo")
-    landing = root / "landing"
-    generate(landing, sellers=120, weeks=32, start_week="2025-W40", seed=7)
-    warehouse = root / "warehouse.duckdb"
-    summary = land_directory(landing, warehouse)
-    assert summary.rejected == 0 and summary.rows_quarantined == 0
-    build_weeks(warehouse, None, DEMO_LAST_WEEK)
-    return warehouse
+    def build(root: Path) -> None:
+        landing = root / "landing"
+        generate(landing, sellers=120, weeks=32, start_week="2025-W40", seed=7)
+        warehouse = root / "warehouse.duckdb"
+        summary = land_directory(landing, warehouse)
+        assert summary.rejected == 0 and summary.rows_quarantined == 0
+        build_weeks(warehouse, None, DEMO_LAST_WEEK)
+
+    return built_once(tmp_path_factory, "demo", build) / "warehouse.duckdb"
 
 
 @pytest.fixture(scope="module")
@@ -134,19 +206,31 @@ OPERATED_WEEKS = 10
 @pytest.fixture(scope="session")
 def operated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> OperatedWarehouse:
     """40 generated sellers over ten weeks, built by `servicenorms run` (every
-    finalised week, then published). Tests that change it work on `copy_to`."""
+    finalised week, then published). Tests that change it work on `copy_to`, so every
+    worker shares the one build (what the run printed is kept beside it)."""
     from orchestration.cli import main
     from orchestration.generator import generate
 
-    root = tmp_path_factory.mktemp("operated")
-    landing = root / "landing"
-    warehouse = root / "warehouse" / "servicenorms.duckdb"
-    generate(landing, sellers=40, weeks=OPERATED_WEEKS, start_week=OPERATED_FIRST_WEEK, seed=7)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
-    assert code == 0, out.getvalue() + err.getvalue()
-    return OperatedWarehouse(landing, warehouse, out.getvalue(), err.getvalue())
+    def build(root: Path) -> None:
+        landing = root / "landing"
+        warehouse = root / "warehouse" / "servicenorms.duckdb"
+        generate(
+            landing, sellers=40, weeks=OPERATED_WEEKS, start_week=OPERATED_FIRST_WEEK, seed=7
+        )
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
+        assert code == 0, out.getvalue() + err.getvalue()
+        (root / "output.txt").write_text(out.getvalue())
+        (root / "progress.txt").write_text(err.getvalue())
+
+    root = built_once(tmp_path_factory, "operated", build, own_copy=False)
+    return OperatedWarehouse(
+        root / "landing",
+        root / "warehouse" / "servicenorms.duckdb",
+        (root / "output.txt").read_text(),
+        (root / "progress.txt").read_text(),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -164,24 +248,25 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory):
     from orchestration.pipeline import build_weeks
     from orchestration.publish import publish_marts
 
-    root = tmp_path_factory.mktemp("published-demo")
-    landing = root / "landing"
-    warehouse = root / "warehouse" / "servicenorms.duckdb"
-    warehouse.parent.mkdir()
-    generate(landing, sellers=40, weeks=10, start_week="2026-W30", seed=5)
-    summary = land_directory(landing, warehouse)
-    assert summary.rejected == 0
-    build_weeks(warehouse, None, date(2026, 9, 21))  # 2026-W39
-    # dbt ran in this process and keeps the file open; publishing attaches it
-    # anew, which DuckDB refuses in the same process: publish from a checkpointed copy.
-    con = duckdb.connect(str(warehouse))
-    con.execute("checkpoint")
-    con.close()
-    built = root / "built.duckdb"
-    shutil.copyfile(warehouse, built)
-    published = default_published_path(warehouse)
-    publish_marts(built, published)
-    return published
+    def build(root: Path) -> None:
+        landing = root / "landing"
+        warehouse = root / "warehouse" / "servicenorms.duckdb"
+        warehouse.parent.mkdir()
+        generate(landing, sellers=40, weeks=10, start_week="2026-W30", seed=5)
+        summary = land_directory(landing, warehouse)
+        assert summary.rejected == 0
+        build_weeks(warehouse, None, date(2026, 9, 21))  # 2026-W39
+        # dbt ran in this process and keeps the file open; publishing attaches it
+        # anew, which DuckDB refuses in the same process: publish from a checkpointed copy.
+        con = duckdb.connect(str(warehouse))
+        con.execute("checkpoint")
+        con.close()
+        built = root / "built.duckdb"
+        shutil.copyfile(warehouse, built)
+        publish_marts(built, default_published_path(warehouse))
+
+    root = built_once(tmp_path_factory, "published-demo", build)
+    return default_published_path(root / "warehouse" / "servicenorms.duckdb")
 
 
 @pytest.fixture(scope="session")

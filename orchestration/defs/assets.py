@@ -237,8 +237,16 @@ def weekly_dbt_args(
     return ["build", *refresh, *threads, *skip_unit_tests, *given]
 
 
-def keep_parse_state(invocation_target: Path, project_target: Path = MANIFEST_PATH.parent) -> bool:
-    """Hand a dbt step's parse state back to the project's target folder.
+def parse_state_folder() -> Path:
+    """The folder dagster-dbt starts each dbt step's parse state from: dbt's
+    DBT_TARGET_PATH (relative to the project), else the project's target folder."""
+    given = os.environ.get("DBT_TARGET_PATH")
+    return MANIFEST_PATH.parent.parent / given if given else MANIFEST_PATH.parent
+
+
+def keep_parse_state(invocation_target: Path, project_target: Path | None = None) -> bool:
+    """Hand a dbt step's parse state back to the project's target folder
+    (`parse_state_folder`).
 
     dagster-dbt starts each step from `target/partial_parse.msgpack`; dbt re-parses
     the whole project when that state was saved under another profile (the
@@ -251,6 +259,7 @@ def keep_parse_state(invocation_target: Path, project_target: Path = MANIFEST_PA
     state = Path(invocation_target) / "partial_parse.msgpack"
     if not state.exists():
         return False
+    project_target = project_target or parse_state_folder()
     project_target.mkdir(parents=True, exist_ok=True)
     tmp = project_target / f".partial_parse.msgpack.{os.getpid()}.tmp"
     shutil.copyfile(state, tmp)

@@ -19,7 +19,7 @@ import pytest
 from dagster import DagsterInstance, Definitions, build_sensor_context
 
 from orchestration.cli import main
-from orchestration.dbt_runner import PROJECT_DIR
+from orchestration.defs.assets import parse_state_folder
 from orchestration.defs.definitions import WEEKLY_JOB, build_definitions
 from orchestration.defs.resources import ServiceNormsSettings, WarehouseResource
 from orchestration.defs.sensors import CIRCUMSTANCES_SENSOR, CIRCUMSTANCES_TAG
@@ -186,7 +186,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Env:
 
 def latest_step_args(step: str) -> dict:
     """The dbt arguments of the newest target folder of a dbt step."""
-    folders = sorted(PROJECT_DIR.glob(f"target/{step}-*"), key=lambda p: p.stat().st_mtime)
+    folders = sorted(parse_state_folder().glob(f"{step}-*"), key=lambda p: p.stat().st_mtime)
     return json.loads((folders[-1] / "run_results.json").read_text())["args"]
 
 
@@ -250,7 +250,7 @@ def test_materialising_the_same_partition_again_leaves_the_marts_identical(
     # Each dbt step started from the parse state the previous one handed back:
     # nothing changed, so neither re-parsed a file (a new week's --vars, or a
     # state saved under another profile, re-parsed all of them).
-    steps = sorted(PROJECT_DIR.glob(f"target/servicenorms_*-{result.run_id[:7]}-*"))
+    steps = sorted(parse_state_folder().glob(f"servicenorms_*-{result.run_id[:7]}-*"))
     assert len(steps) == 2
     for step in steps:
         messages = [json.loads(line)["info"]["msg"] for line in (step / "dbt.log").open()]
