@@ -1,4 +1,3 @@
-{{ by_key_config(['order_item_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'cancellations'), ['order_item_id']) }}
 ),

@@ -1,4 +1,3 @@
-{{ by_key_config(['case_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'customer_questions'), ['case_id']) }}
 ),

@@ -1,4 +1,3 @@
-{{ by_key_config(['circumstance_id']) }}
 -- The latest row per circumstance wins; a withdrawn row retracts it (SPEC §8).
 with latest as (
     {{ latest_per_key(source('raw', 'mitigating_circumstances'), ['circumstance_id']) }}

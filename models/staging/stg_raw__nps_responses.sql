@@ -1,4 +1,3 @@
-{{ by_key_config(['response_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'nps_responses'), ['response_id']) }}
 ),

@@ -1,4 +1,3 @@
-{{ by_key_config(['call_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'phone_calls'), ['call_id']) }}
 ),

@@ -1,4 +1,3 @@
-{{ by_key_config(['return_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'returns'), ['return_id']) }}
 ),

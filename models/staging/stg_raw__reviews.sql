@@ -1,4 +1,3 @@
-{{ by_key_config(['review_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'reviews'), ['review_id']) }}
 ),

@@ -1,4 +1,3 @@
-{{ by_key_config(['seller_id']) }}
 with latest as (
     {{ latest_per_key(source('raw', 'sellers'), ['seller_id']) }}
 ),
