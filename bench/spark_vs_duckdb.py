@@ -140,43 +140,63 @@ def session_start(master: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-_TABLE_IN_PLAN = re.compile(
-    r"/([a-z_]+)\.db/([a-z0-9_]+)|`spark_catalog`\.`([a-z_]+)`\.`([a-z0-9_]+)`"
+_CTAS = re.compile(
+    r"CreateDataSourceTableAsSelectCommand\nArguments: `spark_catalog`\.`(\w+)`\.`(\w+)`"
 )
+_INSERT = re.compile(r"InsertIntoHadoopFsRelationCommand.*?Arguments: file:([^,\s]+)", re.DOTALL)
+
+
+def _table_written(plan: str) -> str | None:
+    """schema.table a query plan writes (a `create table as` or an insert), or None."""
+    created = _CTAS.search(plan)
+    if created:
+        return f"{created[1]}.{created[2]}"
+    inserted = _INSERT.search(plan)
+    if inserted:
+        path = Path(inserted[1].rstrip("/"))
+        parent = path.parent.name
+        return (
+            f"{parent.removesuffix('.db')}.{path.name}"
+            if parent.endswith(".db")
+            else (f"default.{path.name}")
+        )
+    return None
 
 
 def shuffle_bytes_by_table(events: Path) -> dict[str, int]:
-    """Bytes written to shuffle per table written (schema.table), from Spark's
-    event logs: tasks → stages → jobs → SQL executions → the table in the plan."""
-    execution_of_stage: dict[int, str] = {}
-    table_of_execution: dict[str, str] = {}
-    written: dict[int, int] = defaultdict(int)
+    """Bytes written to shuffle per table written (schema.table), from Spark's event
+    logs: tasks → stages → jobs → SQL executions → their root execution → the table
+    its plan writes; the rest (data tests, other queries) under one name."""
+    # Ids are per application: one Spark application per dbt step.
+    execution_of_stage: dict[tuple[str, int], tuple[str, str]] = {}
+    root_of: dict[tuple[str, str], tuple[str, str]] = {}
+    written_by: dict[tuple[str, str], str] = {}
+    written: dict[tuple[str, int], int] = defaultdict(int)
     for log in sorted(p for p in events.rglob("events_*") if p.is_file()):
+        app = log.parent.name
         for line in log.open(encoding="utf-8", errors="replace"):
             event = json.loads(line)
             kind = event.get("Event", "")
             if kind.endswith("SQLExecutionStart"):
-                plan = event.get("physicalPlanDescription", "")
-                found = _TABLE_IN_PLAN.search(plan)
-                if found:
-                    schema, table = (
-                        found.group(1) or found.group(3),
-                        found.group(2) or found.group(4),
-                    )
-                    table_of_execution[str(event["executionId"])] = f"{schema}.{table}"
+                execution = (app, str(event["executionId"]))
+                root_of[execution] = (app, str(event.get("rootExecutionId", execution[1])))
+                table = _table_written(event.get("physicalPlanDescription", ""))
+                if table:
+                    written_by[execution] = table
             elif kind == "SparkListenerJobStart":
-                execution = event.get("Properties", {}).get("spark.sql.execution.id")
+                execution_id = event.get("Properties", {}).get("spark.sql.execution.id")
                 for stage in event.get("Stage IDs", []):
-                    execution_of_stage[stage] = execution
+                    execution_of_stage[(app, stage)] = (app, str(execution_id))
             elif kind == "SparkListenerTaskEnd":
                 metrics = event.get("Task Metrics") or {}
                 shuffle = metrics.get("Shuffle Write Metrics") or {}
-                written[event["Stage ID"]] += shuffle.get("Shuffle Bytes Written", 0)
+                written[(app, event["Stage ID"])] += shuffle.get("Shuffle Bytes Written", 0)
     by_table: dict[str, int] = defaultdict(int)
     for stage, nbytes in written.items():
         if nbytes:
-            execution = execution_of_stage.get(stage)
-            by_table[table_of_execution.get(str(execution), "(reads, tests)")] += nbytes
+            execution = execution_of_stage.get(stage, ("", ""))
+            table = written_by.get(root_of.get(execution, execution)) or written_by.get(execution)
+            by_table[table or "(data tests, other queries)"] += nbytes
     return dict(sorted(by_table.items(), key=lambda kv: -kv[1]))
 
 
