@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import TextIO
 
 import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-FLOOR_SQL = Path(__file__).with_name("floor.sql")
-WEEKLY_FLOOR_SQL = Path(__file__).with_name("weekly_floor.sql")
+BENCH = Path(__file__).resolve().parent
+FLOOR_SQL = BENCH / "floor.sql"
+WEEKLY_FLOOR_SQL = BENCH / "weekly_floor.sql"
 
 KEY = ("seller_id", "week_start", "indicator")
 EXACT_COLUMNS = (
@@ -71,8 +73,20 @@ def run_weekly_floor(
     for the week starting on `week_start` (a Monday); return the seconds it took."""
     if week_start.isoweekday() != 1:
         raise ValueError(f"the weekly floor needs a week's Monday, not {week_start}")
-    script = WEEKLY_FLOOR_SQL.read_text().replace("$WEEK", f"DATE '{week_start.isoformat()}'")
-    return _run_script(warehouse_path, script, log)
+    return _run_script(warehouse_path, render(WEEKLY_FLOOR_SQL, week_start), log)
+
+
+def render(script: Path, week_start: date) -> str:
+    """The floor script `script` (a Jinja template in bench/) for the week starting on
+    `week_start`."""
+    env = Environment(
+        loader=FileSystemLoader(BENCH),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env.get_template(script.name).render(week=week_start.isoformat())
 
 
 def _run_script(warehouse_path: str | Path, script: str, log: TextIO | None) -> float:

@@ -8,8 +8,8 @@
 -- whole order history, is read only for the sellers with a strike-eligible breach
 -- in W: for the others it cannot change a verdict.
 --
--- `$WEEK` is replaced by W's Monday as a DATE literal (bench/floor.py), so every
--- bound below is a constant DuckDB can push into the scans. It creates schema
+-- A Jinja template: `week` is W's Monday (bench/floor.py), so every bound below is a
+-- constant DuckDB can push into the scans. It creates schema
 -- `floor` and the tables `floor.week_seller_week_indicators` and
 -- `floor.week_seller_six_week_scores`; intermediate tables go to schema
 -- `floor_week_work` (dropped at the end).
@@ -21,7 +21,7 @@ CREATE SCHEMA floor_week_work;
 USE floor_week_work;
 
 -- The week's bounds, local dates (half-open), and a local midnight as an instant.
-CREATE OR REPLACE TEMP MACRO w0() AS $WEEK;
+CREATE OR REPLACE TEMP MACRO w0() AS DATE '{{ week }}';
 CREATE OR REPLACE TEMP MACRO six_lo() AS CAST(w0() - INTERVAL 35 DAY AS DATE);
 CREATE OR REPLACE TEMP MACRO w_hi() AS CAST(w0() + INTERVAL 7 DAY AS DATE);
 CREATE OR REPLACE TEMP MACRO month_lo() AS CAST(date_trunc('month', w0()) - INTERVAL 1 MONTH AS DATE);
@@ -34,17 +34,36 @@ CREATE OR REPLACE TEMP MACRO local_day(ts) AS CAST(timezone('Europe/Amsterdam', 
 -- Latest row per natural key, as in bench/floor.sql, but only for the keys with
 -- a version in the range a step needs (the latest version is then filtered again).
 -- ---------------------------------------------------------------------------
+{#- The latest version of each `key` of a raw table: the file whose relative path sorts
+    last, then the last row in that file. Only the versions `where` keeps are read; with
+    `dated`, every version of the keys with a version it keeps, the latest one kept only
+    when it keeps that one too. -#}
+{% macro latest(table, key, where=none, dated=none) -%}
+SELECT * FROM {{ table }}
+{% if where %}
+    WHERE {{ where }}
+{% elif dated %}
+    WHERE {{ key }} IN (SELECT {{ key }} FROM {{ table }} WHERE {{ dated }})
+{% endif %}
+    QUALIFY row_number() OVER (
+        PARTITION BY {{ key }} ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1
+{% if dated %}
+        AND {{ dated }}
+{% endif %}
+{%- endmacro %}
+
+{#- An instant in [`since`, W's end), `since` a local date (none: from the beginning). -#}
+{% macro before_w_end(column, since=none) -%}
+{% if since %}{{ column }} >= instant({{ since }}) AND {% endif %}{{ column }} < instant(w_hi())
+{%- endmacro %}
+
 CREATE OR REPLACE TABLE f_sellers AS
 SELECT seller_id, country
-FROM raw.sellers
-QUALIFY row_number() OVER (
-    PARTITION BY seller_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1;
+FROM ({{ latest("raw.sellers", "seller_id") }});
 
 CREATE OR REPLACE TABLE f_circ AS
 WITH latest AS (
-    SELECT * FROM raw.mitigating_circumstances
-    QUALIFY row_number() OVER (
-        PARTITION BY circumstance_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1
+    {{ latest("raw.mitigating_circumstances", "circumstance_id") }}
 ), tokens AS (
     SELECT circumstance_id, starts_on, ends_on, scope, transporter_code, country, effect,
            upper(regexp_replace(unnest(string_split(indicators, '|')), '^\s+|\s+$', '', 'g')) AS token
@@ -69,54 +88,28 @@ WHERE e.effect = 'EXCLUDE_EVENTS';
 -- Reviews: every one submitted before W's end (the fallback reads them all).
 CREATE OR REPLACE TABLE f_reviews AS
 SELECT r.seller_id, s.country, r.order_id, r.grade, local_day(r.submitted_at) AS submitted_date
-FROM (
-    SELECT * FROM raw.reviews
-    WHERE review_id IN (SELECT review_id FROM raw.reviews WHERE submitted_at < instant(w_hi()))
-    QUALIFY row_number() OVER (
-        PARTITION BY review_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1
-) r
-JOIN f_sellers s USING (seller_id)
-WHERE r.submitted_at < instant(w_hi());
+FROM ({{ latest("raw.reviews", "review_id", dated=before_w_end("submitted_at")) }}) r
+JOIN f_sellers s USING (seller_id);
 
 -- Questions and returns of the six weeks and of the month before W (its ratios).
 CREATE OR REPLACE TABLE f_questions AS
 SELECT q.case_id, q.seller_id, s.country, q.order_item_id, q.created_at, q.first_response_at,
        timezone('Europe/Amsterdam', q.created_at) AS created_local,
        local_day(q.created_at) AS created_date
-FROM (
-    SELECT * FROM raw.customer_questions
-    WHERE case_id IN (SELECT case_id FROM raw.customer_questions
-                      WHERE created_at >= instant(any_lo()) AND created_at < instant(w_hi()))
-    QUALIFY row_number() OVER (
-        PARTITION BY case_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1
-) q
-JOIN f_sellers s USING (seller_id)
-WHERE q.created_at >= instant(any_lo()) AND q.created_at < instant(w_hi());
+FROM ({{ latest("raw.customer_questions", "case_id",
+                 dated=before_w_end("created_at", "any_lo()")) }}) q
+JOIN f_sellers s USING (seller_id);
 
 CREATE OR REPLACE TABLE f_returns AS
 SELECT r.seller_id, s.country, r.order_item_id, local_day(r.registered_at) AS registered_date
-FROM (
-    SELECT * FROM raw.returns
-    WHERE return_id IN (SELECT return_id FROM raw.returns
-                        WHERE registered_at >= instant(any_lo()) AND registered_at < instant(w_hi()))
-    QUALIFY row_number() OVER (
-        PARTITION BY return_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1
-) r
-JOIN f_sellers s USING (seller_id)
-WHERE r.registered_at >= instant(any_lo()) AND r.registered_at < instant(w_hi());
+FROM ({{ latest("raw.returns", "return_id", dated=before_w_end("registered_at", "any_lo()")) }}) r
+JOIN f_sellers s USING (seller_id);
 
 CREATE OR REPLACE TABLE f_calls AS
 SELECT c.seller_id, s.country, c.answered,
        timezone('Europe/Amsterdam', c.started_at) AS started_local
-FROM (
-    SELECT * FROM raw.phone_calls
-    WHERE call_id IN (SELECT call_id FROM raw.phone_calls
-                      WHERE started_at >= instant(six_lo()) AND started_at < instant(w_hi()))
-    QUALIFY row_number() OVER (
-        PARTITION BY call_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1
-) c
-JOIN f_sellers s USING (seller_id)
-WHERE c.started_at >= instant(six_lo()) AND c.started_at < instant(w_hi());
+FROM ({{ latest("raw.phone_calls", "call_id", dated=before_w_end("started_at", "six_lo()")) }}) c
+JOIN f_sellers s USING (seller_id);
 
 -- Orders whose reviews a transporter-scoped REVIEWS exclusion can match: their
 -- items' lines decide it.
@@ -134,49 +127,39 @@ JOIN f_excl e
 -- ---------------------------------------------------------------------------
 CREATE OR REPLACE TABLE f_item_keys AS
 SELECT order_item_id FROM raw.order_items
-WHERE (ordered_at >= instant(any_lo()) AND ordered_at < instant(w_hi()))
+WHERE ({{ before_w_end("ordered_at", "any_lo()") }})
    OR (coalesce(exact_delivery_date, latest_delivery_date) >= six_lo()
        AND coalesce(exact_delivery_date, latest_delivery_date) < w_hi())
-   OR (latest_handover_at >= instant(six_lo()) AND latest_handover_at < instant(w_hi()))
+   OR ({{ before_w_end("latest_handover_at", "six_lo()") }})
    OR order_id IN (SELECT order_id FROM f_review_orders)
 UNION
 SELECT order_item_id FROM raw.cancellations
-WHERE cancelled_at >= instant(six_lo()) AND cancelled_at < instant(w_hi())
+WHERE {{ before_w_end("cancelled_at", "six_lo()") }}
 UNION
 SELECT order_item_id FROM raw.shipments
-WHERE shipped_at >= instant(six_lo()) AND shipped_at < instant(w_hi())
+WHERE {{ before_w_end("shipped_at", "six_lo()") }}
 UNION
 SELECT order_item_id FROM f_questions WHERE order_item_id IS NOT NULL
 UNION
 SELECT order_item_id FROM f_returns;
 
+{% set of_the_items = "order_item_id IN (SELECT order_item_id FROM f_item_keys)" %}
 CREATE OR REPLACE TABLE f_items AS
 SELECT i.order_item_id, i.order_id, i.seller_id, s.country, i.ordered_at,
        local_day(i.ordered_at) AS ordered_date,
        i.product_group, i.fulfilment_method, i.shipping_method, i.time_frame_type,
        coalesce(i.exact_delivery_date, i.latest_delivery_date) AS promise_date,
        i.latest_handover_at
-FROM (
-    SELECT * FROM raw.order_items
-    WHERE order_item_id IN (SELECT order_item_id FROM f_item_keys)
-    QUALIFY row_number() OVER (
-        PARTITION BY order_item_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1
-) i
+FROM ({{ latest("raw.order_items", "order_item_id", of_the_items) }}) i
 JOIN f_sellers s USING (seller_id);
 
 CREATE OR REPLACE TABLE f_cancel AS
 SELECT order_item_id, cancelled_at, initiated_by
-FROM raw.cancellations
-WHERE order_item_id IN (SELECT order_item_id FROM f_item_keys)
-QUALIFY row_number() OVER (
-    PARTITION BY order_item_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1;
+FROM ({{ latest("raw.cancellations", "order_item_id", of_the_items) }});
 
 CREATE OR REPLACE TABLE f_confirm AS
 SELECT order_item_id, answer
-FROM raw.delivery_confirmations
-WHERE order_item_id IN (SELECT order_item_id FROM f_item_keys)
-QUALIFY row_number() OVER (
-    PARTITION BY order_item_id ORDER BY _source_file DESC, _load_id DESC, _row_number DESC) = 1;
+FROM ({{ latest("raw.delivery_confirmations", "order_item_id", of_the_items) }});
 
 -- Every shipment line of those items, with its transporter and code validity
 -- (the patterns folded into one constant regex, as in bench/floor.sql).
@@ -193,11 +176,7 @@ WITH l AS (
            l.handed_over_at,
            coalesce(regexp_full_match(l.transporter_code || chr(1) || l.track_and_trace,
                                       getvariable('floor_tnt_re')), false) AS valid_code
-    FROM raw.shipments l
-    WHERE l.order_item_id IN (SELECT order_item_id FROM f_item_keys)
-    QUALIFY row_number() OVER (
-        PARTITION BY l.shipment_id, l.order_item_id
-        ORDER BY l._source_file DESC, l._load_id DESC, l._row_number DESC) = 1
+    FROM ({{ latest("raw.shipments", "shipment_id, order_item_id", of_the_items) }}) l
 )
 SELECT l.*, (l.parcel_type = 'PARCEL' AND coalesce(t.tracked, false) AND l.valid_code) AS tracked_line
 FROM l
