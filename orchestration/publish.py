@@ -3,7 +3,7 @@
 The live warehouse has one writer at a time and DuckDB refuses readers while it
 writes. Readers therefore open `published/servicenorms_marts.duckdb`, which a run replaces
 atomically at its end: the copy is written under a temporary name beside the
-target and renamed over it with `os.replace`. A reader that has the old file
+target and renamed over it (orchestration/atomic_files.py). A reader that has the old file
 open keeps reading the old file (POSIX rename semantics), so a run never fails
 because of a reader and a reader never sees a half-written week.
 
@@ -24,8 +24,6 @@ an unreadable record of pending weeks.
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.processes import is_running
+from orchestration.atomic_files import is_abandoned_aside, replacing, write_text
 from orchestration.sql_text import quote_identifier as _q
 from orchestration.sql_text import quote_literal as _lit
 
@@ -173,10 +171,7 @@ def mark_pending(published: Path, rewrites: Mapping[str, Weeks]) -> None:
         },
         indent=1,
     )
-    path = pending_path(published)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_text(pending_path(published), text)
 
 
 # --- the publication ------------------------------------------------------------
@@ -239,17 +234,12 @@ def plan_publication(
     return plans
 
 
-# A file written aside by a publication: `.<name>.<pid>.tmp`, and DuckDB's `.wal` of it.
-_ASIDE = re.compile(r"^\..+\.(?P<pid>\d+)\.tmp(?:\.wal)?$")
-
-
 def remove_leftovers(folder: Path) -> list[Path]:
     """Remove what publications killed before their swap left in `folder`: files
     written aside whose process no longer runs (a running one may be mid-write)."""
     removed = []
     for path in Path(folder).iterdir():
-        aside = _ASIDE.match(path.name)
-        if aside and not path.is_dir() and not is_running(int(aside["pid"])):
+        if not path.is_dir() and is_abandoned_aside(path):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
@@ -263,11 +253,19 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]
     published = Path(published)
     published.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(published.parent)
-    tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):  # this process's own, if any
-        leftover.unlink(missing_ok=True)
     pending = _read_pending(published)
+    with replacing(published) as tmp:
+        out = _write_copy(Path(warehouse), published, pending, tmp)
+    # The copy now holds every pending week (killed before this line, the next
+    # publication copies them again: the same rows).
+    pending_path(published).unlink(missing_ok=True)
+    return out
 
+
+def _write_copy(
+    warehouse: Path, published: Path, pending: dict[str, Weeks] | None, tmp: Path
+) -> dict[str, PublishedTable]:
+    """Write at `tmp` the copy `publish_marts` swaps in."""
     out: dict[str, PublishedTable] = {}
     # One connection holds the warehouse (read-only) from the plan to the copy:
     # nothing can write to it in between.
@@ -319,14 +317,6 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, PublishedTable]
         # Everything in the main file before the rename: no WAL travels separately.
         con.execute("checkpoint next_copy")
         con.execute("detach next_copy")
-    except BaseException:
+    finally:
         con.close()
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(tmp, published)
-    # The copy now holds every pending week (killed before this line, the next
-    # publication copies them again: the same rows).
-    pending_path(published).unlink(missing_ok=True)
     return out

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.atomic_files import replacing
 from orchestration.sql_text import quote_identifier as _q
 from orchestration.sql_text import quote_literal as _lit
 
@@ -259,10 +260,8 @@ def publish_parquet(published: Path, root: Path | None = None) -> dict[str, Parq
         con.close()
 
     # The swap: a new link under a temporary name, renamed over the old one.
-    tmp_link = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    tmp_link.unlink(missing_ok=True)
-    os.symlink(Path(VERSIONS) / name, tmp_link)
-    os.replace(tmp_link, link)
+    with replacing(link) as tmp_link:
+        os.symlink(Path(VERSIONS) / name, tmp_link)
     _prune(versions, keep={name, current.name if current is not None else name})
     return out
 

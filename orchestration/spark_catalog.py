@@ -18,11 +18,11 @@ new ones) under a temporary name and renamed into place.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import duckdb
 
+from orchestration.atomic_files import replacing
 from orchestration.engines import spark_catalog_path, spark_tables_dir
 from orchestration.sql_text import quote_identifier as _q
 from orchestration.sql_text import quote_literal as _lit
@@ -103,10 +103,17 @@ def write_catalog(warehouse: Path, manifest: Path) -> Path:
     tables_dir = spark_tables_dir(warehouse)
     catalog = spark_catalog_path(warehouse)
     catalog.parent.mkdir(parents=True, exist_ok=True)
-    aside = catalog.with_name(f".{catalog.name}.{os.getpid()}.tmp")
-    aside.unlink(missing_ok=True)
     contracts = contract_columns(manifest)
-    con = duckdb.connect(str(aside))
+    with replacing(catalog) as aside:
+        _write_views(aside, tables_dir, contracts)
+    return catalog
+
+
+def _write_views(
+    database: Path, tables_dir: Path, contracts: dict[str, list[tuple[str, str]]]
+) -> None:
+    """The catalog: a schema per Spark schema, a view per table (module docstring)."""
+    con = duckdb.connect(str(database))
     try:
         for schema, table_dir in _spark_tables(tables_dir):
             con.execute(f"create schema if not exists {_q(schema)}")
@@ -120,10 +127,5 @@ def write_catalog(warehouse: Path, manifest: Path) -> Path:
                 elif files:
                     con.execute(f"create view {name} as select * from {_reader(files)}")
         con.execute("checkpoint")
-    except BaseException:
+    finally:
         con.close()
-        aside.unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(aside, catalog)
-    return catalog

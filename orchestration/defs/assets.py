@@ -51,6 +51,7 @@ from dagster_dbt import (
 )
 
 from orchestration import progress
+from orchestration.atomic_files import replacing
 from orchestration.dbt_runner import full_build_thread_args
 from orchestration.defs.checks import ignored_findings, raw_data_check_result, validation_findings
 from orchestration.defs.outcome import (
@@ -261,9 +262,8 @@ def keep_parse_state(invocation_target: Path, project_target: Path | None = None
         return False
     project_target = project_target or parse_state_folder()
     project_target.mkdir(parents=True, exist_ok=True)
-    tmp = project_target / f".partial_parse.msgpack.{os.getpid()}.tmp"
-    shutil.copyfile(state, tmp)
-    os.replace(tmp, project_target / "partial_parse.msgpack")
+    with replacing(project_target / "partial_parse.msgpack") as aside:
+        shutil.copyfile(state, aside)
     return True
 
 

@@ -18,7 +18,6 @@ with `.` or `_`) never sees half a file.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration import progress
+from orchestration.atomic_files import is_abandoned_aside, replacing
 from orchestration.ingest.contract import ENTITIES
-from orchestration.processes import is_running
 from orchestration.sql_text import quote_literal as _lit
 
 RECORD_DDL = """
@@ -39,7 +38,6 @@ create table if not exists audit.raw_parquet_files (
 )
 """
 _BATCH_FILE = re.compile(r"^(?P<load_id>\d+)\.parquet$")
-_ASIDE = re.compile(r"^\.\d+\.parquet\.(?P<pid>\d+)\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -98,9 +96,8 @@ def _remove_unwanted(raw_dir: Path, wanted: set[tuple[str, int]]) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         for path in folder.iterdir():
             batch = _BATCH_FILE.match(path.name)
-            aside = _ASIDE.match(path.name)
             stale = batch is not None and (entity, int(batch["load_id"])) not in wanted
-            if stale or (aside is not None and not is_running(int(aside["pid"]))):
+            if stale or is_abandoned_aside(path):
                 path.unlink(missing_ok=True)
                 removed += 1
     return removed
@@ -108,13 +105,7 @@ def _remove_unwanted(raw_dir: Path, wanted: set[tuple[str, int]]) -> int:
 
 def _write_batch(con: duckdb.DuckDBPyConnection, raw_dir: Path, entity: str, load_id: int) -> int:
     """One batch's accepted rows, in file order, written aside and renamed into place."""
-    target = batch_file(raw_dir, entity, load_id)
-    aside = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     query = f"select * from raw.{entity} where _load_id = {int(load_id)} order by _row_number"
-    try:
+    with replacing(batch_file(raw_dir, entity, load_id)) as aside:
         (rows,) = con.execute(f"copy ({query}) to {_lit(str(aside))} (format parquet)").fetchone()
-        os.replace(aside, target)
-    except BaseException:
-        aside.unlink(missing_ok=True)
-        raise
     return rows

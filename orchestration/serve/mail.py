@@ -45,6 +45,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.atomic_files import write_bytes
 from orchestration.serve.retailer_v10 import seller_file_name
 from orchestration.weeks import iso_week_key, measurement_cutoff
 
@@ -720,13 +721,6 @@ def weeks_to_mail(run_weeks: Sequence[date], latest_mailed: date | None) -> list
     return sorted(w for w in set(run_weeks) if w >= latest_mailed)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -748,7 +742,8 @@ def deliver(published: Path, run_weeks: Sequence[date], settings: MailSettings) 
                 / iso_week_key(week_start)
                 / (seller_file_name(mail.seller_id)[:-5] + ".eml")
             )
-            _write_atomically(file, message.as_bytes())
+            file.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes(file, message.as_bytes())
             ledger.record_written(mail, message, file, _now())
             summary.written += 1
         ledger.record_week(week_start, _now())

@@ -40,6 +40,7 @@ import pyarrow as pa
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from orchestration.atomic_files import write_text
 from orchestration.ingest.contract import WEEKLY_INDICATORS
 from orchestration.serve import charts
 from orchestration.weeks import iso_week_key, parse_iso_week
@@ -1239,7 +1240,7 @@ def _render_chunk(job: _SellerChunk, con: duckdb.DuckDBPyConnection | None = Non
                 page_href=seller_href(seller_id),
                 **seller_context(d, job.week),
             )
-            _write(job.week_dir / "sellers" / seller_file_name(seller_id), html)
+            write_text(job.week_dir / "sellers" / seller_file_name(seller_id), html)
     finally:
         if own:
             con.close()
@@ -1294,12 +1295,6 @@ def built_weeks(out: Path) -> list[str]:
     if not out.is_dir():
         return []
     return sorted(p.name for p in out.iterdir() if p.is_dir() and WEEK_FOLDER.match(p.name))
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -1366,7 +1361,7 @@ def build_site(
         for r in platform["at_risk"] + platform["likeliest"]:
             r["has_page"] = seller_file_name(r["seller_id"]) in existing
         platform_page = week_dir / "index.html"
-        _write(
+        write_text(
             platform_page,
             env.get_template("platform.html.j2").render(
                 **common, root="../", week_root="", page_href="index.html", **platform
@@ -1376,7 +1371,7 @@ def build_site(
         for r in listed:
             r["has_page"] = seller_file_name(r["seller_id"]) in existing
         sellers_page = week_dir / "sellers.html"
-        _write(
+        write_text(
             sellers_page,
             env.get_template("sellers.html.j2").render(
                 **common, root="../", week_root="", page_href="sellers.html", sellers=listed
@@ -1385,7 +1380,7 @@ def build_site(
     finally:
         con.close()
     index = out / "index.html"
-    _write(
+    write_text(
         index,
         env.get_template("index.html.j2").render(
             root="", weeks=sorted(built_weeks(out), reverse=True)

@@ -7,33 +7,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from landing_files import SELLERS_CSV, write, write_landing
 
 from orchestration.ingest.landing import land_directory
-
-SELLERS_CSV = (
-    "seller_id,display_name,country,registered_at\n"
-    "S1,Shop One,NL,2025-01-01 10:00:00\n"
-    "S2,,BE,2025-02-01T09:00:00+01:00\n"
-)
-CALLS_CSV = (
-    "call_id,seller_id,started_at,answered\n"
-    "PC1,S1,2026-03-02T10:00:00+00:00,true\n"
-    "PC2,S1,2026-03-02T11:00:00+00:00,false\n"
-)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
-    root = tmp_path / "landing"
-    write(root / "sellers" / "2026-W01.csv", SELLERS_CSV)
-    write(root / "phone_calls" / "2026-W10.csv", CALLS_CSV)
-    return root
+    return write_landing(tmp_path / "landing")
 
 
 def test_a_file_landed_again_under_its_path_wins_over_its_earlier_loads(

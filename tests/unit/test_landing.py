@@ -9,29 +9,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from landing_files import CALLS_CSV, SELLERS_CSV, write, write_landing
 
 from orchestration.ingest.contract import ENTITIES, LOAD_COLUMNS
 from orchestration.ingest.landing import LandingError, discover_files, land_directory
-
-SELLERS_CSV = (
-    "seller_id,display_name,country,registered_at\n"
-    "S1,Shop One,NL,2025-01-01 10:00:00\n"
-    "S2,,BE,2025-02-01T09:00:00+01:00\n"
-)
-CALLS_CSV = (
-    "call_id,seller_id,started_at,answered\n"
-    "PC1,S1,2026-03-02T10:00:00+00:00,true\n"
-    "PC2,S1,2026-03-02T11:00:00+00:00,false\n"
-)
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def counts(warehouse: Path) -> dict[str, int]:
@@ -46,10 +27,7 @@ def counts(warehouse: Path) -> dict[str, int]:
 
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
-    root = tmp_path / "landing"
-    write(root / "sellers" / "2026-W01.csv", SELLERS_CSV)
-    write(root / "phone_calls" / "2026-W10.csv", CALLS_CSV)
-    return root
+    return write_landing(tmp_path / "landing")
 
 
 def test_every_contract_column_exists_with_its_type(tmp_path: Path, landing: Path) -> None:

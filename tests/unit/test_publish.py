@@ -198,7 +198,7 @@ KILLED_BEFORE_THE_SWAP = """
 import os, signal, sys
 import orchestration.publish as publish
 # The copy is written aside; the process dies where the swap would be.
-publish.os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
 publish.publish_marts(sys.argv[1], sys.argv[2])
 """
 

@@ -8,35 +8,20 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from landing_files import CALLS_CSV, write, write_landing
 
 from orchestration.ingest.contract import ENTITIES
 from orchestration.ingest.landing import land_directory
 from orchestration.ingest.raw_parquet import batch_file, write_raw_parquet
 
-SELLERS_CSV = (
-    "seller_id,display_name,country,registered_at\n"
-    "S1,Shop One,NL,2025-01-01 10:00:00\n"
-    "S2,,BE,2025-02-01T09:00:00+01:00\n"
-)
 SELLERS_LATER_CSV = "seller_id,display_name,country,registered_at\nS3,Three,XX,2025-03-01\n"
-CALLS_CSV = (
-    "call_id,seller_id,started_at,answered\n"
-    "PC1,S1,2026-03-02T10:00:00+00:00,true\n"
-    "PC2,S1,not a time,false\n"
-)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+# PC2's time does not parse: the batch lands with one row quarantined.
+CALLS_WITH_A_BAD_TIME_CSV = CALLS_CSV.replace("2026-03-02T11:00:00+00:00", "not a time")
 
 
 @pytest.fixture
 def landed(tmp_path: Path) -> tuple[Path, Path, Path]:
-    landing = tmp_path / "landing"
-    write(landing / "sellers" / "2026-W01.csv", SELLERS_CSV)
-    write(landing / "phone_calls" / "2026-W10.csv", CALLS_CSV)
+    landing = write_landing(tmp_path / "landing", calls_csv=CALLS_WITH_A_BAD_TIME_CSV)
     write(landing / "returns" / "2026-W10.csv", "not,a,contract\n1,2,3\n")
     warehouse = tmp_path / "w.duckdb"
     land_directory(landing, warehouse)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from landing_files import write
 
 from orchestration.ingest.contract import ENTITIES
 from orchestration.ingest.landing import BatchResult, LandingSummary, land_directory
@@ -21,15 +22,6 @@ from orchestration.ingest.validation import (
 
 CORPUS = Path(__file__).parents[1] / "bad_inputs" / "landing"
 LONG = 10 * 1024 * 1024
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
