@@ -9,6 +9,9 @@ of its numbers).
 `bench/weekly_floor.sql` does the same for one week W: W's `seller_week_indicators`
 and `seller_six_week_scores`, reading only the history W needs (a floor for the
 Wednesday run).
+
+Both count the events `bench/floor_events.sql` defines, once for both: the scripts are
+Jinja templates, rendered with `week` (None for the full floor: every row, every week).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from pathlib import Path
 from typing import TextIO
 
 import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-FLOOR_SQL = Path(__file__).with_name("floor.sql")
-WEEKLY_FLOOR_SQL = Path(__file__).with_name("weekly_floor.sql")
+BENCH = Path(__file__).resolve().parent
+FLOOR_SQL = BENCH / "floor.sql"
+WEEKLY_FLOOR_SQL = BENCH / "weekly_floor.sql"
 
 KEY = ("seller_id", "week_start", "indicator")
 EXACT_COLUMNS = (
@@ -61,7 +66,7 @@ def run_floor(warehouse_path: str | Path, log: TextIO | None = None) -> float:
 
     Statements run one by one on one connection; with `log`, each one's seconds
     are written to it (the floor's own profile)."""
-    return _run_script(warehouse_path, FLOOR_SQL.read_text(), log)
+    return _run_script(warehouse_path, render(FLOOR_SQL, None), log)
 
 
 def run_weekly_floor(
@@ -71,8 +76,21 @@ def run_weekly_floor(
     for the week starting on `week_start` (a Monday); return the seconds it took."""
     if week_start.isoweekday() != 1:
         raise ValueError(f"the weekly floor needs a week's Monday, not {week_start}")
-    script = WEEKLY_FLOOR_SQL.read_text().replace("$WEEK", f"DATE '{week_start.isoformat()}'")
-    return _run_script(warehouse_path, script, log)
+    return _run_script(warehouse_path, render(WEEKLY_FLOOR_SQL, week_start), log)
+
+
+def render(script: Path, week_start: date | None) -> str:
+    """The floor script `script` (a Jinja template in bench/) for the week starting on
+    `week_start`, or for every week (None)."""
+    env = Environment(
+        loader=FileSystemLoader(BENCH),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    week = week_start.isoformat() if week_start is not None else None
+    return env.get_template(script.name).render(week=week)
 
 
 def _run_script(warehouse_path: str | Path, script: str, log: TextIO | None) -> float:

@@ -66,10 +66,11 @@
 
 {#- Spark on Parquet tables (no delete): the table is partitioned by week and a
     weekly run overwrites the partitions of the weeks it writes (dynamic
-    partition overwrite, profiles/profiles.yml). A week of the window that comes
-    out empty (its last incident corrected away) writes no partition, so the
+    partition overwrite, profiles/profiles.yml). A week of the window can come
+    out empty where it had rows (an EXCLUDE_EVENTS circumstance over the whole
+    week leaves its counts and incidents none); it writes no partition, so the
     window's partitions are dropped first: the run leaves exactly the weeks
-    DuckDB's delete and append leave. -#}
+    DuckDB's delete and append leave (tests/e2e/test_cross_engine.py). -#}
 {% macro spark__week_window_config(weeks_after=0) -%}
 {%- set weeks_after_arg = "'all'" if weeks_after == 'all' else weeks_after -%}
 {{ config(

@@ -50,18 +50,3 @@
 {% macro spark__text_literal(text) -%}
     '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
-
-{#- Every value of `measure` in ascending order, joined by `delimiter`
-    (a quoted literal). dbt-spark's listagg ignores an order by (collect_list keeps
-    no order), so Spark sorts the collected array itself. -#}
-{% macro sorted_listagg(measure, delimiter) -%}
-    {{ return(adapter.dispatch('sorted_listagg', 'servicenorms')(measure, delimiter)) }}
-{%- endmacro %}
-
-{% macro default__sorted_listagg(measure, delimiter) -%}
-    {{ dbt.listagg(measure, delimiter, 'order by ' ~ measure) }}
-{%- endmacro %}
-
-{% macro spark__sorted_listagg(measure, delimiter) -%}
-    array_join(array_sort(collect_list({{ measure }})), {{ delimiter }})
-{%- endmacro %}

@@ -31,7 +31,7 @@ window_strikes as (
     select
         seller_id,
         week_start,
-        {{ sorted_listagg('indicator', "','") }} as strike_indicators
+        {{ dbt.listagg('indicator', "','", 'order by indicator') }} as strike_indicators
     from strikes
     where {{ in_open_week_window('week_start') }}
     group by seller_id, week_start

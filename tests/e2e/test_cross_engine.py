@@ -4,7 +4,10 @@ counts and flags; floating-point values to 1e-9).
 
 One generated scenario (20 sellers, 8 weeks, with a mitigating circumstance and its
 withdrawal) runs once per engine for the whole module: Spark's start-up is a fixed
-cost. Skips, saying why, where PySpark, dbt-spark or Java is missing.
+cost. The last two tests continue that scenario on both engines, in this order: the
+last week run again after a circumstance empties it, then the week in progress
+measured later (`servicenorms progress`). Skips, saying why, where PySpark, dbt-spark
+or Java is missing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import io
 import math
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,6 +28,9 @@ SELLERS, WEEKS, FIRST_WEEK, SEED = 20, 8, "2026-W30", 3
 # The Wednesday after the last generated week (2026-W37): every generated week is
 # finalised, no later week is built.
 AS_OF = "2026-09-16T08:00+02:00"
+# Two and a half days later: the week in progress (2026-W38) has more events.
+PROGRESS_AS_OF = "2026-09-18T18:00+02:00"
+LAST_WEEK = f"2026-W{int(FIRST_WEEK[-2:]) + WEEKS - 1:02d}"
 FLOAT_TOLERANCE = 1e-9
 
 
@@ -37,15 +44,23 @@ class EngineRun:
         return self.warehouse.parent / "published" / "servicenorms_marts.duckdb"
 
 
-def _run(landing: Path, warehouse: Path, engine: str, *extra: str) -> EngineRun:
+def _run(
+    landing: Path, warehouse: Path, engine: str, *extra: str, command: str = "run",
+    as_of: str = AS_OF,
+) -> EngineRun:
     from orchestration.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", AS_OF]
+    args = [command, "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", as_of]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([*args, "--engine", engine, *extra])
-    assert code == 0, f"--engine {engine}:\n{out.getvalue()}\n{err.getvalue()}"
+    assert code == 0, f"{command} --engine {engine}:\n{out.getvalue()}\n{err.getvalue()}"
     return EngineRun(warehouse, out.getvalue())
+
+
+def _landing(run: EngineRun) -> Path:
+    """The landing directory both engines' warehouses land from (both_engines)."""
+    return run.warehouse.parents[1] / "landing"
 
 
 @pytest.fixture(scope="module")
@@ -159,14 +174,67 @@ def test_spark_reads_one_raw_parquet_file_per_landed_batch(both_engines) -> None
     assert not raw_parquet_dir(on_duckdb.warehouse).exists()
 
 
-def test_a_week_run_again_on_spark_rewrites_its_weeks_as_duckdb_builds_them(both_engines) -> None:
-    """The last week run again takes Spark's incremental path (the week-window
-    tables overwrite the window's week partitions, the tables incremental by key
-    on DuckDB are rebuilt: docs/decisions/0016): the published marts still equal
-    DuckDB's, so no other week was lost or kept stale. Runs last: it rewrites the
-    Spark warehouse the tests above read."""
+def _count(published: Path, sql: str) -> int:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_week_emptied_by_a_circumstance_and_run_again_on_spark_is_empty_as_on_duckdb(
+    both_engines,
+) -> None:
+    """A PLATFORM circumstance that excludes every event of the last week lands, and
+    the week is run again on both engines: its counts and incidents have no rows left.
+    Spark's week-window tables overwrite their week partitions (docs/spark.md), and a
+    week without rows writes none, so the run drops the window's partitions first;
+    kept, the old incidents would be published (this test fails). The other tables
+    take Spark's incremental path too (the by-key tables are rebuilt:
+    docs/decisions/0016): every mart still equals DuckDB's. Runs after the tests
+    above, which read the first build."""
     on_duckdb, on_spark = both_engines
-    last_week = f"2026-W{int(FIRST_WEEK[-2:]) + WEEKS - 1:02d}"
-    landing = on_spark.warehouse.parents[1] / "landing"
-    again = _run(landing, on_spark.warehouse, "spark", "--week", last_week)
-    assert _assert_same_marts(on_duckdb, again) >= len(_tables(on_duckdb.published)) - 1
+    monday = date.fromisocalendar(int(LAST_WEEK[:4]), int(LAST_WEEK[-2:]), 1)
+    incidents_of_the_week = (
+        f"select count(*) from marts.seller_week_incidents where week_start = '{monday}'"
+    )
+    assert _count(on_duckdb.published, incidents_of_the_week) > 0
+    (_landing(on_duckdb) / "mitigating_circumstances" / "zz-outage.csv").write_text(
+        "circumstance_id,starts_on,ends_on,scope,transporter_code,country,indicators,effect,"
+        f"description,withdrawn\nMC-OUTAGE,{monday},{monday + timedelta(days=6)},PLATFORM,,"
+        "ALL,ALL,EXCLUDE_EVENTS,platform outage,\n"
+    )
+    duckdb_again = _run(_landing(on_duckdb), on_duckdb.warehouse, "duckdb", "--week", LAST_WEEK)
+    spark_again = _run(_landing(on_spark), on_spark.warehouse, "spark", "--week", LAST_WEEK)
+    assert _count(duckdb_again.published, incidents_of_the_week) == 0
+    assert _assert_same_marts(duckdb_again, spark_again) >= len(_tables(on_duckdb.published)) - 1
+
+
+def test_the_week_in_progress_measured_later_on_spark_is_duckdb_s(both_engines) -> None:
+    """`servicenorms progress` on both warehouses, later in the week in progress:
+    the same lines (sellers measured, breaches so far, would-be strikes) and the same
+    published marts, the provisional rows measured as of the new moment."""
+    on_duckdb, on_spark = both_engines
+    duckdb_progress, spark_progress = (
+        _run(_landing(run), run.warehouse, engine, command="progress", as_of=PROGRESS_AS_OF)
+        for run, engine in ((on_duckdb, "duckdb"), (on_spark, "spark"))
+    )
+
+    def lines(output: str) -> list[str]:
+        return [line for line in output.splitlines() if not line.startswith("published:")]
+
+    assert lines(spark_progress.output) == lines(duckdb_progress.output)
+    assert any(
+        line.startswith("2026-W38 (provisional, as of 2026-09-18 16:00 UTC)")
+        for line in lines(duckdb_progress.output)
+    ), duckdb_progress.output
+    assert _tables(spark_progress.published) == _tables(duckdb_progress.published)
+    _assert_same_marts(duckdb_progress, spark_progress)
+    con = duckdb.connect(str(spark_progress.published), read_only=True)
+    try:
+        as_of = con.execute(
+            "select distinct as_of from marts.seller_week_provisional"
+        ).fetchall()
+    finally:
+        con.close()
+    assert as_of == [(datetime.fromisoformat(PROGRESS_AS_OF),)]
