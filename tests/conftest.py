@@ -33,9 +33,22 @@ if WORKER is not None:
     os.environ["DBT_TARGET_PATH"] = str(PROJECT_DIR / "target" / f"pytest-{WORKER}")
 
 
+#: The modules that take longest, longest first: they run first, so that under
+#: pytest-xdist (`--dist loadscope` hands out modules in the order collected) no
+#: worker starts one of them when the others are nearly done.
+LONGEST_MODULES = ("e2e/test_cross_engine.py",)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test with its folder (`pytest -m unit` selects as `pytest tests/unit`
-    does); a test outside the three folders is an error naming where it belongs."""
+    does); a test outside the three folders is an error naming where it belongs.
+    The longest modules move to the front (LONGEST_MODULES), each in its own order."""
+
+    def rank(item: pytest.Item) -> int:
+        module = item.path.resolve().relative_to(TESTS).as_posix()
+        return LONGEST_MODULES.index(module) if module in LONGEST_MODULES else len(LONGEST_MODULES)
+
+    items.sort(key=rank)  # stable: every other test keeps its place
     for item in items:
         path = item.path.resolve()
         tier = path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else None

@@ -6,14 +6,14 @@ One generated scenario (20 sellers, 8 weeks, with a mitigating circumstance and 
 withdrawal) runs once per engine for the whole module: Spark's start-up is a fixed
 cost. The last two tests continue that scenario on both engines, in this order: the
 last week run again after a circumstance empties it, then the week in progress
-measured later (`servicenorms progress`). Skips, saying why, where PySpark, dbt-spark
-or Java is missing.
+measured later (`servicenorms progress`). Each command runs on both engines at once,
+in two `servicenorms` processes: Spark's run is latency-bound (a session start per
+dbt step, seconds per model), so DuckDB's costs no wall time beside it. Skips,
+saying why, where PySpark, dbt-spark or Java is missing.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.engines import raw_parquet_dir, spark_unavailable
+from orchestration.engines import ENGINES, raw_parquet_dir, spark_unavailable
 
 SELLERS, WEEKS, FIRST_WEEK, SEED = 20, 8, "2026-W30", 3
 # The Wednesday after the last generated week (2026-W37): every generated week is
@@ -44,18 +44,39 @@ class EngineRun:
         return self.warehouse.parent / "published" / "servicenorms_marts.duckdb"
 
 
-def _run(
-    landing: Path, warehouse: Path, engine: str, *extra: str, command: str = "run",
+def _run_both(
+    landing: Path, warehouses: tuple[Path, Path], *extra: str, command: str = "run",
     as_of: str = AS_OF,
-) -> EngineRun:
-    from orchestration.cli import main
+) -> tuple[EngineRun, EngineRun]:
+    """`servicenorms <command>` on the DuckDB and the Spark warehouse at once, each in
+    its own process with its own dbt target folder (dbt's parse state is per profile);
+    both must succeed."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
 
-    out, err = io.StringIO(), io.StringIO()
-    args = [command, "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", as_of]
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([*args, "--engine", engine, *extra])
-    assert code == 0, f"{command} --engine {engine}:\n{out.getvalue()}\n{err.getvalue()}"
-    return EngineRun(warehouse, out.getvalue())
+    started = []
+    for engine, warehouse in zip(ENGINES, warehouses, strict=True):
+        args = [command, "--landing", str(landing), "--warehouse", str(warehouse),
+                "--as-of", as_of, "--engine", engine, *extra]
+        target = Path(os.environ.get("DBT_TARGET_PATH", "target")) / f"cross-engine-{engine}"
+        # Files, not pipes: a process blocked on a full pipe would never finish.
+        out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.cli", *args], stdout=out, stderr=err,
+            env={**os.environ, "DBT_TARGET_PATH": str(target)},
+        )
+        started.append((engine, warehouse, process, out, err))
+    runs = []
+    for engine, warehouse, process, out, err in started:
+        code = process.wait()
+        out.seek(0), err.seek(0)
+        output, errors = out.read(), err.read()
+        out.close(), err.close()
+        assert code == 0, f"{command} --engine {engine}:\n{output}\n{errors}"
+        runs.append(EngineRun(warehouse, output))
+    return runs[0], runs[1]
 
 
 def _landing(run: EngineRun) -> Path:
@@ -73,20 +94,26 @@ def both_engines(tmp_path_factory: pytest.TempPathFactory) -> tuple[EngineRun, E
     root = tmp_path_factory.mktemp("cross-engine")
     landing = root / "landing"
     generate(landing, sellers=SELLERS, weeks=WEEKS, start_week=FIRST_WEEK, seed=SEED)
-    on_duckdb = _run(landing, root / "duckdb" / "servicenorms.duckdb", "duckdb")
-    on_spark = _run(landing, root / "spark" / "servicenorms.duckdb", "spark")
-    return on_duckdb, on_spark
+    return _run_both(
+        landing, (root / "duckdb" / "servicenorms.duckdb", root / "spark" / "servicenorms.duckdb")
+    )
+
+
+def _query(database: Path, sql: str) -> list[tuple]:
+    """The rows of one query on a DuckDB file opened read-only (a published copy)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
 
 def _tables(published: Path) -> dict[str, list[tuple[str, str]]]:
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        rows = con.execute(
-            "select table_name, column_name, data_type from duckdb_columns() "
-            "where schema_name = 'marts' order by table_name, column_index"
-        ).fetchall()
-    finally:
-        con.close()
+    rows = _query(
+        published,
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where schema_name = 'marts' order by table_name, column_index",
+    )
     tables: dict[str, list[tuple[str, str]]] = {}
     for table, column, data_type in rows:
         tables.setdefault(table, []).append((column, data_type))
@@ -98,13 +125,8 @@ def _rows(published: Path, table: str, columns: list[tuple[str, str]]) -> list[t
     by every other column first."""
     exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT")]
     floats = [f'"{c}"' for c, t in columns if t in ("DOUBLE", "FLOAT")]
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        return con.execute(
-            f'select * from marts."{table}" order by {", ".join([*exact, *floats])}'
-        ).fetchall()
-    finally:
-        con.close()
+    order = ", ".join([*exact, *floats])
+    return _query(published, f'select * from marts."{table}" order by {order}')
 
 
 def _same_value(a, b) -> bool:
@@ -160,13 +182,10 @@ def test_the_run_reports_the_same_weeks_on_both_engines(both_engines) -> None:
 
 def test_spark_reads_one_raw_parquet_file_per_landed_batch(both_engines) -> None:
     on_duckdb, on_spark = both_engines
-    con = duckdb.connect(str(on_spark.warehouse), read_only=True)
-    try:
-        loaded = con.execute(
-            "select entity, load_id from raw._batches where status = 'LOADED' order by load_id"
-        ).fetchall()
-    finally:
-        con.close()
+    loaded = _query(
+        on_spark.warehouse,
+        "select entity, load_id from raw._batches where status = 'LOADED' order by load_id",
+    )
     raw_dir = raw_parquet_dir(on_spark.warehouse)
     files = sorted(p.relative_to(raw_dir).as_posix() for p in raw_dir.glob("*/*.parquet"))
     assert files == sorted(f"{entity}/{load_id:010d}.parquet" for entity, load_id in loaded)
@@ -175,11 +194,7 @@ def test_spark_reads_one_raw_parquet_file_per_landed_batch(both_engines) -> None
 
 
 def _count(published: Path, sql: str) -> int:
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        return con.execute(sql).fetchone()[0]
-    finally:
-        con.close()
+    return _query(published, sql)[0][0]
 
 
 def test_a_week_emptied_by_a_circumstance_and_run_again_on_spark_is_empty_as_on_duckdb(
@@ -204,8 +219,9 @@ def test_a_week_emptied_by_a_circumstance_and_run_again_on_spark_is_empty_as_on_
         f"description,withdrawn\nMC-OUTAGE,{monday},{monday + timedelta(days=6)},PLATFORM,,"
         "ALL,ALL,EXCLUDE_EVENTS,platform outage,\n"
     )
-    duckdb_again = _run(_landing(on_duckdb), on_duckdb.warehouse, "duckdb", "--week", LAST_WEEK)
-    spark_again = _run(_landing(on_spark), on_spark.warehouse, "spark", "--week", LAST_WEEK)
+    duckdb_again, spark_again = _run_both(
+        _landing(on_duckdb), (on_duckdb.warehouse, on_spark.warehouse), "--week", LAST_WEEK
+    )
     assert _count(duckdb_again.published, incidents_of_the_week) == 0
     assert _assert_same_marts(duckdb_again, spark_again) >= len(_tables(on_duckdb.published)) - 1
 
@@ -215,9 +231,9 @@ def test_the_week_in_progress_measured_later_on_spark_is_duckdb_s(both_engines) 
     the same lines (sellers measured, breaches so far, would-be strikes) and the same
     published marts, the provisional rows measured as of the new moment."""
     on_duckdb, on_spark = both_engines
-    duckdb_progress, spark_progress = (
-        _run(_landing(run), run.warehouse, engine, command="progress", as_of=PROGRESS_AS_OF)
-        for run, engine in ((on_duckdb, "duckdb"), (on_spark, "spark"))
+    duckdb_progress, spark_progress = _run_both(
+        _landing(on_duckdb), (on_duckdb.warehouse, on_spark.warehouse),
+        command="progress", as_of=PROGRESS_AS_OF,
     )
 
     def lines(output: str) -> list[str]:
@@ -230,11 +246,7 @@ def test_the_week_in_progress_measured_later_on_spark_is_duckdb_s(both_engines) 
     ), duckdb_progress.output
     assert _tables(spark_progress.published) == _tables(duckdb_progress.published)
     _assert_same_marts(duckdb_progress, spark_progress)
-    con = duckdb.connect(str(spark_progress.published), read_only=True)
-    try:
-        as_of = con.execute(
-            "select distinct as_of from marts.seller_week_provisional"
-        ).fetchall()
-    finally:
-        con.close()
+    as_of = _query(
+        spark_progress.published, "select distinct as_of from marts.seller_week_provisional"
+    )
     assert as_of == [(datetime.fromisoformat(PROGRESS_AS_OF),)]
