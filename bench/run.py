@@ -406,8 +406,9 @@ def _write_results(
 
 
 def floor_ratios(stages: list[dict]) -> dict[str, float]:
-    """Work time of the full build over the floor's, and of the Wednesday run over the
-    weekly floor's (the least work its week needs).
+    """The full build over the floor, and the Wednesday run over the weekly floor (the
+    least work its week needs): in work time (`..._over_<floor>`) and in CPU seconds
+    (`..._cpu`), the figure that holds when other work shares the machine.
 
     Only for stages measured on the same day as their floor: a ratio across runs
     on different days (possibly different machines) would compare machines."""
@@ -415,10 +416,13 @@ def floor_ratios(stages: list[dict]) -> dict[str, float]:
     ratios: dict[str, float] = {}
     for stage, floor_stage in (("dbt_full_build", "floor"), ("wednesday_run", "weekly_floor")):
         floor = by_stage.get(floor_stage, {})
-        if floor.get("work_s", 0) > 0 and stage in by_stage and _same_day(by_stage[stage], floor):
-            ratios[f"{stage}_over_{floor_stage}"] = round(
-                by_stage[stage]["work_s"] / floor["work_s"], 2
-            )
+        if stage not in by_stage or not floor or not _same_day(by_stage[stage], floor):
+            continue
+        for measure, suffix in (("work_s", ""), ("cpu_s", "_cpu")):
+            if floor.get(measure, 0) > 0:
+                ratios[f"{stage}_over_{floor_stage}{suffix}"] = round(
+                    by_stage[stage][measure] / floor[measure], 2
+                )
     return ratios
 
 
@@ -490,7 +494,10 @@ def markdown_table(results_dir: Path) -> str:
                 f"{st['rows']:,} | {rate} |"
             )
         for key, value in d.get("ratios", {}).items():
-            lines.append(f"| {name} | {key.replace('_', ' ')} | | | | | {value}× | | |")
+            # A CPU ratio in the CPU column, a work-time ratio in the work column.
+            cpu, work = (f"{value}×", "") if key.endswith("_cpu") else ("", f"{value}×")
+            label = key.replace("_", " ")
+            lines.append(f"| {name} | {label} | | {cpu} | | | {work} | | |")
     return "\n".join(lines)
 
 

@@ -45,7 +45,9 @@ def test_harness_measures_each_stage_and_the_floor_ratio(tmp_path: Path) -> None
     assert {s["stage"]: s for s in merged["stages"]}["pages"]["rows"] == SCALES["smoke"].sellers
     assert set(merged["ratios"]) == {
         "dbt_full_build_over_floor",
+        "dbt_full_build_over_floor_cpu",
         "wednesday_run_over_weekly_floor",
+        "wednesday_run_over_weekly_floor_cpu",
     }
     # The weekly floor computes the week the Wednesday run built and agrees with its
     # weekly rows. Its six-week pools read the late rows the week's files brought for
@@ -84,20 +86,33 @@ def test_a_failing_stage_keeps_the_stages_measured_before_it(tmp_path: Path) -> 
 
 
 def test_floor_ratios_compare_stages_of_the_same_day_only() -> None:
-    def stage(name: str, work_s: float, day: str) -> dict:
-        return {"stage": name, "work_s": work_s, "measured_at": f"{day}T10:00:00+00:00"}
+    def stage(name: str, work_s: float, cpu_s: float, day: str) -> dict:
+        return {
+            "stage": name, "work_s": work_s, "cpu_s": cpu_s,
+            "measured_at": f"{day}T10:00:00+00:00",
+        }
 
-    same_day = [stage("floor", 100.0, "2026-12-01"), stage("dbt_full_build", 250.0, "2026-12-01")]
-    assert floor_ratios(same_day) == {"dbt_full_build_over_floor": 2.5}
-    other_day = [stage("floor", 100.0, "2026-11-23"), stage("dbt_full_build", 250.0, "2026-12-01")]
+    same_day = [
+        stage("floor", 100.0, 150.0, "2026-12-01"),
+        stage("dbt_full_build", 250.0, 300.0, "2026-12-01"),
+    ]
+    assert floor_ratios(same_day) == {
+        "dbt_full_build_over_floor": 2.5, "dbt_full_build_over_floor_cpu": 2.0,
+    }
+    other_day = [
+        stage("floor", 100.0, 150.0, "2026-11-23"),
+        stage("dbt_full_build", 250.0, 300.0, "2026-12-01"),
+    ]
     assert floor_ratios(other_day) == {}
     # The Wednesday run is measured against the weekly floor, not the full one.
     weekly = [
-        stage("floor", 100.0, "2026-12-01"),
-        stage("wednesday_run", 60.0, "2026-12-01"),
-        stage("weekly_floor", 4.0, "2026-12-01"),
+        stage("floor", 100.0, 150.0, "2026-12-01"),
+        stage("wednesday_run", 60.0, 90.0, "2026-12-01"),
+        stage("weekly_floor", 4.0, 5.0, "2026-12-01"),
     ]
-    assert floor_ratios(weekly) == {"wednesday_run_over_weekly_floor": 15.0}
+    assert floor_ratios(weekly) == {
+        "wednesday_run_over_weekly_floor": 15.0, "wednesday_run_over_weekly_floor_cpu": 18.0,
+    }
 
 
 def test_the_next_week_waits_until_the_held_week_is_built(tmp_path: Path) -> None:
