@@ -15,6 +15,10 @@ saying why, where PySpark, dbt-spark or Java is missing.
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -51,11 +55,6 @@ def _run_both(
     """`servicenorms <command>` on the DuckDB and the Spark warehouse at once, each in
     its own process with its own dbt target folder (dbt's parse state is per profile);
     both must succeed."""
-    import os
-    import subprocess
-    import sys
-    import tempfile
-
     started = []
     for engine, warehouse in zip(ENGINES, warehouses, strict=True):
         args = [command, "--landing", str(landing), "--warehouse", str(warehouse),
