@@ -134,7 +134,9 @@ def build_weeks(
     build_vars = run_vars(first_week, last_week, last_finalised, as_of)
     # No staging built yet: this build, too, computes every week at once.
     threads = full_build_thread_args() if full_refresh or not _staging_built(warehouse) else []
-    run_dbt("seed", *extra, warehouse=warehouse)
+    # The build's vars for the seeds too: dbt re-parses the project when the vars
+    # differ from its previous invocation's.
+    run_dbt("seed", *extra, warehouse=warehouse, vars=build_vars)
     run_dbt(
         "build",
         "--exclude",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
-import io
 import os
 import shutil
 from collections.abc import Callable
@@ -188,10 +186,19 @@ def browser():
         yield instance
 
 
+#: The generated weeks of `operated_warehouse`: 2026-W01 .. 2026-W10, late files after.
+OPERATED_FIRST_WEEK = "2026-W01"
+OPERATED_WEEKS = 10
+#: The last week the late files reach; runs on the operated warehouse are as of its
+#: cut-off (tests/cli_runs.py), so they build 2026-W01 .. 2026-W14 on any day.
+OPERATED_LAST_WEEK = "2026-W14"
+
+
 @dataclass(frozen=True)
 class OperatedWarehouse:
     """A warehouse built the way an operator builds one: `servicenorms run` on
-    generated data whose late files trail the last generated week."""
+    generated data whose late files trail the last generated week, on the Wednesday
+    that finalises the last week with data."""
 
     landing: Path
     warehouse: Path
@@ -210,10 +217,18 @@ class OperatedWarehouse:
         return OperatedWarehouse(root / "landing", root / "warehouse" / self.warehouse.name,
                                  self.output, self.progress)
 
+    def run(self, *argv: str) -> tuple[int, str, str]:
+        """`servicenorms run <argv>` on this landing and warehouse, as the build was:
+        partitions from OPERATED_FIRST_WEEK, as of OPERATED_LAST_WEEK's cut-off."""
+        from cli_runs import run_cli
 
-#: The generated weeks of `operated_warehouse`: 2026-W01 .. 2026-W10, late files after.
-OPERATED_FIRST_WEEK = "2026-W01"
-OPERATED_WEEKS = 10
+        from orchestration.weeks import measurement_cutoff, parse_iso_week
+
+        as_of = measurement_cutoff(parse_iso_week(OPERATED_LAST_WEEK)).isoformat()
+        return run_cli(
+            "run", "--landing", str(self.landing), "--warehouse", str(self.warehouse),
+            "--as-of", as_of, *argv, first_week=OPERATED_FIRST_WEEK,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -221,7 +236,6 @@ def operated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> OperatedWare
     """40 generated sellers over ten weeks, built by `servicenorms run` (every
     finalised week, then published). Tests that change it work on `copy_to`, so every
     worker shares the one build (what the run printed is kept beside it)."""
-    from orchestration.cli import main
     from orchestration.generator import generate
 
     def build(root: Path) -> None:
@@ -230,12 +244,10 @@ def operated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> OperatedWare
         generate(
             landing, sellers=40, weeks=OPERATED_WEEKS, start_week=OPERATED_FIRST_WEEK, seed=7
         )
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
-        assert code == 0, out.getvalue() + err.getvalue()
-        (root / "output.txt").write_text(out.getvalue())
-        (root / "progress.txt").write_text(err.getvalue())
+        code, out, err = OperatedWarehouse(landing, warehouse, "").run()
+        assert code == 0, out + err
+        (root / "output.txt").write_text(out)
+        (root / "progress.txt").write_text(err)
 
     root = built_once(tmp_path_factory, "operated", build, own_copy=False)
     return OperatedWarehouse(

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.defs.resources import FIRST_WEEK_ENV
 from orchestration.engines import ENGINES, raw_parquet_dir, spark_unavailable
 
 SELLERS, WEEKS, FIRST_WEEK, SEED = 20, 8, "2026-W30", 3
@@ -62,9 +63,10 @@ def _run_both(
         target = Path(os.environ.get("DBT_TARGET_PATH", "target")) / f"cross-engine-{engine}"
         # Files, not pipes: a process blocked on a full pipe would never finish.
         out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        # The partitions start at the generated weeks (tests/cli_runs.py).
+        env = {**os.environ, "DBT_TARGET_PATH": str(target), FIRST_WEEK_ENV: FIRST_WEEK}
         process = subprocess.Popen(
-            [sys.executable, "-m", "orchestration.cli", *args], stdout=out, stderr=err,
-            env={**os.environ, "DBT_TARGET_PATH": str(target)},
+            [sys.executable, "-m", "orchestration.cli", *args], stdout=out, stderr=err, env=env
         )
         started.append((engine, warehouse, process, out, err))
     runs = []

@@ -6,7 +6,6 @@ error behind it, and no traceback reaches the user without --debug."""
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import subprocess
 import sys
@@ -14,16 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from cli_runs import run_cli
 from conftest import OperatedWarehouse
 
 from orchestration.cli import main
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_a_failing_dbt_model_is_named_with_its_error_in_the_last_line(
@@ -34,9 +27,7 @@ def test_a_failing_dbt_model_is_named_with_its_error_in_the_last_line(
     # A raw table whose column was renamed by hand: its staging model cannot read it.
     con.execute("alter table raw.sellers rename column country to country_code")
     con.close()
-    code, _, err = run_cli(
-        "run", "--landing", str(wh.landing), "--warehouse", str(wh.warehouse), "--week", "2026-W05"
-    )
+    code, _, err = wh.run("--week", "2026-W05")
     assert code == 1
     line = err.strip().splitlines()[-1]  # progress lines come before it
     assert line.startswith(
@@ -83,9 +74,7 @@ def test_a_run_on_a_warehouse_held_by_another_process_names_its_pid_in_one_line_
     wh = operated_warehouse.copy_to(tmp_path)
     never_start_dagster(monkeypatch)
     with held(wh.warehouse) as pid:
-        code, _, err = run_cli(
-            "run", "--landing", str(wh.landing), "--warehouse", str(wh.warehouse)
-        )
+        code, _, err = wh.run()
     assert code == 1, err
     line = err.strip().splitlines()[-1]  # progress lines come before it
     assert f"is held by another process (PID {pid}," in line

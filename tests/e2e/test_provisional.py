@@ -4,17 +4,15 @@ part of the finalised marts; replaced by the Wednesday run."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from cli_runs import run_ok
 
 from bench.run import hold_back_week, release_held
-from orchestration.cli import main
 from orchestration.generator import generate
 from orchestration.ingest.landing import land_directory
 from orchestration.pipeline import build_weeks
@@ -123,14 +121,6 @@ def test_after_the_cut_off_the_week_in_progress_equals_its_finalised_week(
 # -- the daily run: what has landed so far, through the Dagster job ----------------------
 
 
-def run_cli(*argv: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(list(argv))
-    assert code == 0, out.getvalue()
-    return out.getvalue()
-
-
 def fingerprint(database: Path, tables) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -149,8 +139,8 @@ def test_the_daily_run_lands_and_measures_the_week_in_progress_and_the_wednesday
     assert hold_back_week(landing, tmp_path / "held", iso_week_key(week)) > 0
     # The Wednesday run of the week before: the week has only late rows of earlier weeks.
     wednesday = measurement_cutoff(week - timedelta(weeks=1))
-    run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse),
-            "--as-of", wednesday.isoformat())
+    run_ok("run", "--landing", str(landing), "--warehouse", str(warehouse),
+            "--as-of", wednesday.isoformat(), first_week=START)
     finalised = fingerprint(published, FINALISED_MARTS + ("platform_week_summary",))
     items_before = query(
         published, "select coalesce(sum(denominator), 0) from marts.seller_week_provisional "
@@ -161,8 +151,8 @@ def test_the_daily_run_lands_and_measures_the_week_in_progress_and_the_wednesday
     release_held(tmp_path / "held", landing)
     friday = datetime.combine(week + timedelta(days=4), datetime.min.time().replace(hour=12),
                               tzinfo=AMSTERDAM)
-    out = run_cli("progress", "--landing", str(landing), "--warehouse", str(warehouse),
-                  "--as-of", friday.isoformat())
+    out = run_ok("progress", "--landing", str(landing), "--warehouse", str(warehouse),
+                  "--as-of", friday.isoformat(), first_week=START)
     assert f"{iso_week_key(week)} (provisional, as of" in out and "landing:" in out
     rows = query(published, "select week_start, as_of, indicator, denominator "
                             "from marts.seller_week_provisional")
@@ -175,8 +165,8 @@ def test_the_daily_run_lands_and_measures_the_week_in_progress_and_the_wednesday
                             "where week_start >= ?", [week]) == [(0,)]
 
     # The Wednesday run finalises the week; the week in progress is the next one.
-    run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse),
-            "--as-of", measurement_cutoff(week).isoformat())
+    run_ok("run", "--landing", str(landing), "--warehouse", str(warehouse),
+            "--as-of", measurement_cutoff(week).isoformat(), first_week=START)
     assert query(published, "select max(week_start) from marts.seller_week_indicators") == [
         (week,)
     ]

@@ -6,9 +6,7 @@ and the result is what a run of every week gives."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,7 +14,6 @@ import duckdb
 import pytest
 from conftest import OPERATED_FIRST_WEEK, OperatedWarehouse
 
-from orchestration.cli import main
 from orchestration.weeks import iso_week_key, parse_iso_week
 
 FIRST = parse_iso_week(OPERATED_FIRST_WEEK)
@@ -50,12 +47,9 @@ def week_digests(database: Path) -> dict[tuple[str, date | None], str]:
         con.close()
 
 
-def run_cli(*argv: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["run", *argv])
-    assert code == 0, out.getvalue()
-    return out.getvalue()
+def run_ok(wh: OperatedWarehouse, *argv: str) -> None:
+    code, out, err = wh.run(*argv)
+    assert code == 0, out + err
 
 
 def test_re_running_a_past_week_without_new_data_leaves_every_mart_and_the_copy_identical(
@@ -71,8 +65,7 @@ def test_re_running_a_past_week_without_new_data_leaves_every_mart_and_the_copy_
     assert summary_weeks[-1] > last_generated
     assert any(t == "seller_six_week_scores" and w > last_generated for t, w in live)
 
-    run_cli("--landing", str(wh.landing), "--warehouse", str(wh.warehouse),
-            "--week", iso_week_key(RERUN_WEEK))
+    run_ok(wh, "--week", iso_week_key(RERUN_WEEK))
 
     assert week_digests(wh.warehouse) == live
     assert week_digests(wh.published) == live
@@ -105,8 +98,7 @@ def test_a_correction_re_run_for_its_week_changes_only_that_week_and_what_depend
     before = week_digests(wh.warehouse)
     assert _correct_deliveries_of(wh.warehouse, wh.landing, RERUN_WEEK) > 10
 
-    run_cli("--landing", str(wh.landing), "--warehouse", str(wh.warehouse),
-            "--week", iso_week_key(RERUN_WEEK))
+    run_ok(wh, "--week", iso_week_key(RERUN_WEEK))
     after = week_digests(wh.warehouse)
 
     six_weeks_on = RERUN_WEEK + timedelta(weeks=5)
@@ -133,7 +125,7 @@ def test_a_correction_re_run_for_its_week_changes_only_that_week_and_what_depend
     assert week_digests(wh.published) == after
 
     # What a run of every finalised week makes of the same landed data.
-    run_cli("--landing", str(wh.landing), "--warehouse", str(wh.warehouse))
+    run_ok(wh)
     assert week_digests(wh.warehouse) == after
 
 
@@ -154,22 +146,20 @@ def test_a_run_publishes_its_own_weeks_and_those_of_a_run_that_failed_to_publish
     finally:
         con.close()
     assert _correct_deliveries_of(wh.warehouse, wh.landing, RERUN_WEEK) > 10
-    args = ["run", "--landing", str(wh.landing), "--warehouse", str(wh.warehouse), "--week"]
 
     def disk_full(*_: object) -> None:
         raise OSError("No space left on device")
 
     with monkeypatch.context() as patched:
         patched.setattr(assets, "publish_marts", disk_full)
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            assert main([*args, iso_week_key(RERUN_WEEK)]) != 0
+        assert wh.run("--week", iso_week_key(RERUN_WEEK))[0] != 0
     corrected = week_digests(wh.warehouse)
     assert corrected[("seller_week_indicators", RERUN_WEEK)] != before[
         ("seller_week_indicators", RERUN_WEEK)
     ]
     assert week_digests(wh.published) != corrected  # not published
 
-    run_cli(*args[1:], iso_week_key(RERUN_WEEK + timedelta(weeks=1)))
+    run_ok(wh, "--week", iso_week_key(RERUN_WEEK + timedelta(weeks=1)))
 
     live, published = week_digests(wh.warehouse), week_digests(wh.published)
     assert live == corrected  # the next week had no new data

@@ -391,3 +391,21 @@ def test_spark_builds_with_its_target_and_the_raw_parquet_folder_as_a_var(
     assert on_duckdb.resources["dbt"].target == "duckdb"
     assert on_duckdb.resources["warehouse"].engine_vars() == {}
     assert on_duckdb.resources["warehouse"].built_tables(tmp_path / "m.json") == warehouse
+
+
+def test_a_build_of_weeks_gives_the_seeds_the_builds_vars_so_dbt_parses_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt parses the project again when an invocation's vars differ from the one
+    before (tests/integration/test_run_parameters.py): the seeds take the build's."""
+    from orchestration import pipeline
+
+    calls: list[tuple[str, dict | None]] = []
+
+    def run_dbt(command: str, *extra: str, warehouse: Path, vars: dict | None = None) -> None:
+        calls.append((command, vars))
+
+    monkeypatch.setattr(pipeline, "run_dbt", run_dbt)
+    pipeline.build_weeks(tmp_path / "w.duckdb", date(2026, 3, 2), date(2026, 3, 2))
+    assert [command for command, _ in calls] == ["seed", "build"]
+    assert calls[0][1] == calls[1][1] and calls[1][1]["week_start_min"] == "2026-03-02"
