@@ -181,7 +181,7 @@ def test_the_dagster_ui_shows_the_weeks_a_cli_run_built_as_materialised(
         "SERVICENORMS_WAREHOUSE": str(wh.warehouse),
         "SERVICENORMS_FIRST_WEEK": OPERATED_FIRST_WEEK,
     }
-    # The UI's partitions reach the last week finalised by the clock; the run's
+    # The UI's partitions reach the last week the clock has completed; the run's
     # as-of was earlier, so the weeks since are missing.
     partitions = weekly_partitions(parse_iso_week(OPERATED_FIRST_WEEK))
     missing = len(partitions.get_partition_keys()) - len(weeks)
