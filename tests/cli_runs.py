@@ -29,8 +29,13 @@ def run_cli(*argv: str, first_week: str | None = None) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def run_ok(*argv: str, first_week: str | None = None) -> str:
-    """`servicenorms <argv>`, which must succeed: what it printed on stdout."""
-    code, out, err = run_cli(*argv, first_week=first_week)
+def succeeded(run: tuple[int, str, str]) -> str:
+    """The stdout of a command that must have succeeded (its output shown if not)."""
+    code, out, err = run
     assert code == 0, out + err
     return out
+
+
+def run_ok(*argv: str, first_week: str | None = None) -> str:
+    """`servicenorms <argv>`, which must succeed: what it printed on stdout."""
+    return succeeded(run_cli(*argv, first_week=first_week))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from cli_runs import succeeded
 from conftest import OPERATED_FIRST_WEEK, OperatedWarehouse
 
 from orchestration.weeks import iso_week_key, parse_iso_week
@@ -47,11 +48,6 @@ def week_digests(database: Path) -> dict[tuple[str, date | None], str]:
         con.close()
 
 
-def run_ok(wh: OperatedWarehouse, *argv: str) -> None:
-    code, out, err = wh.run(*argv)
-    assert code == 0, out + err
-
-
 def test_re_running_a_past_week_without_new_data_leaves_every_mart_and_the_copy_identical(
     operated_warehouse: OperatedWarehouse, tmp_path: Path
 ) -> None:
@@ -65,7 +61,7 @@ def test_re_running_a_past_week_without_new_data_leaves_every_mart_and_the_copy_
     assert summary_weeks[-1] > last_generated
     assert any(t == "seller_six_week_scores" and w > last_generated for t, w in live)
 
-    run_ok(wh, "--week", iso_week_key(RERUN_WEEK))
+    succeeded(wh.run("--week", iso_week_key(RERUN_WEEK)))
 
     assert week_digests(wh.warehouse) == live
     assert week_digests(wh.published) == live
@@ -98,7 +94,7 @@ def test_a_correction_re_run_for_its_week_changes_only_that_week_and_what_depend
     before = week_digests(wh.warehouse)
     assert _correct_deliveries_of(wh.warehouse, wh.landing, RERUN_WEEK) > 10
 
-    run_ok(wh, "--week", iso_week_key(RERUN_WEEK))
+    succeeded(wh.run("--week", iso_week_key(RERUN_WEEK)))
     after = week_digests(wh.warehouse)
 
     six_weeks_on = RERUN_WEEK + timedelta(weeks=5)
@@ -125,7 +121,7 @@ def test_a_correction_re_run_for_its_week_changes_only_that_week_and_what_depend
     assert week_digests(wh.published) == after
 
     # What a run of every finalised week makes of the same landed data.
-    run_ok(wh)
+    succeeded(wh.run())
     assert week_digests(wh.warehouse) == after
 
 
@@ -159,7 +155,7 @@ def test_a_run_publishes_its_own_weeks_and_those_of_a_run_that_failed_to_publish
     ]
     assert week_digests(wh.published) != corrected  # not published
 
-    run_ok(wh, "--week", iso_week_key(RERUN_WEEK + timedelta(weeks=1)))
+    succeeded(wh.run("--week", iso_week_key(RERUN_WEEK + timedelta(weeks=1))))
 
     live, published = week_digests(wh.warehouse), week_digests(wh.published)
     assert live == corrected  # the next week had no new data
