@@ -11,12 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, Definitions, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    Definitions,
+    build_sensor_context,
+    partition_loading_context,
+)
 
 from orchestration.cli import main
 from orchestration.defs.assets import parse_state_folder
@@ -25,14 +30,17 @@ from orchestration.defs.resources import ServiceNormsSettings, WarehouseResource
 from orchestration.defs.sensors import CIRCUMSTANCES_SENSOR, CIRCUMSTANCES_TAG
 from orchestration.pipeline import _failure_message, execute_weeks
 from orchestration.publish_parquet import parquet_root
-from orchestration.weeks import AS_OF_TAG
+from orchestration.weeks import AS_OF_TAG, measurement_cutoff, parse_iso_week
 
 FIRST_WEEK = "2026-W38"  # the first partition, and the generator's first week
+LAST_WEEK = "2026-W45"  # the generator's eighth week
 MEASURED_WEEK = date(2026, 10, 12)  # 2026-W42
 MEASURED_KEY = MEASURED_WEEK.isoformat()
-# The runs that must give the same marts are as of one moment: the week in
-# progress is measured as of its run (marts.seller_week_provisional).
-NOW = datetime.now(UTC).replace(microsecond=0)
+# The module's clock: the cut-off of the last generated week, the same on any day.
+# The partitions end there (`pinned_clock`), so a run up to the last partition
+# covers the generated weeks only; and the runs that must give the same marts are
+# as of one moment (the week in progress is measured as of its run).
+NOW = measurement_cutoff(parse_iso_week(LAST_WEEK)).astimezone(UTC)
 
 ITEM_HEADER = (
     "order_item_id,order_id,seller_id,ordered_at,product_group,ean,quantity,unit_price,"
@@ -167,6 +175,13 @@ class Env:
     settings: ServiceNormsSettings
     defs: Definitions
     instance: DagsterInstance
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pinned_clock():
+    """Dagster's partitions as of NOW: the last partition is LAST_WEEK."""
+    with partition_loading_context(effective_dt=NOW):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -312,6 +327,7 @@ def test_new_circumstance_requests_its_weeks_and_all_later_ones_and_the_run_appl
     partitions = env.defs.resolve_job_def(WEEKLY_JOB).partitions_def
     assert request.tags["dagster/asset_partition_range_start"] == MEASURED_KEY
     assert request.tags["dagster/asset_partition_range_end"] == partitions.get_last_partition_key()
+    assert partitions.get_last_partition_key() == parse_iso_week(LAST_WEEK).isoformat()
     assert "ZZ-NOSTRIKE NO_STRIKE 2026-W42" in request.tags[CIRCUMSTANCES_TAG]
     assert "ZZ-EXCLUDE EXCLUDE_EVENTS 2026-W42" in request.tags[CIRCUMSTANCES_TAG]
     # Unchanged rows do not trigger again.
@@ -343,8 +359,8 @@ def test_new_circumstance_requests_its_weeks_and_all_later_ones_and_the_run_appl
         "select distinct week_start from fct_seller_week_indicator_counts order by 1",
     )
     rebuilt = {w.isoformat() for (w,) in fact_weeks}
-    assert min(rebuilt) == MEASURED_KEY
-    assert {"2026-10-19", "2026-10-26", "2026-11-02"} <= rebuilt  # W43..W45: generated data
+    # W42..W45: the last partition is the last generated week.
+    assert rebuilt == {MEASURED_KEY, "2026-10-19", "2026-10-26", "2026-11-02"}
     materialized = result.asset_materializations_for_node("servicenorms_weekly")
     facts = [m for m in materialized if m.asset_key.path[-1] == "fct_seller_week_indicator_counts"]
     assert "ZZ-NOSTRIKE" in facts[0].metadata["circumstances_applied"].value
