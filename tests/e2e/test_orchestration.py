@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from cli_runs import run_ok
 from dagster import (
     DagsterInstance,
     Definitions,
@@ -23,7 +24,6 @@ from dagster import (
     partition_loading_context,
 )
 
-from orchestration.cli import main
 from orchestration.defs.assets import parse_state_folder
 from orchestration.defs.definitions import WEEKLY_JOB, build_definitions
 from orchestration.defs.resources import ServiceNormsSettings, WarehouseResource
@@ -206,18 +206,15 @@ def latest_step_args(step: str) -> dict:
 
 
 def test_cli_run_of_one_week_executes_the_definitions_and_fills_and_publishes_the_marts(
-    env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SERVICENORMS_FIRST_WEEK", FIRST_WEEK)
     # The first build of the warehouse computes every week: the full-build threads.
     monkeypatch.setenv("SERVICENORMS_DBT_FULL_BUILD_THREADS", "1")
-    code = main([
+    out = run_ok(
         "run", "--landing", str(env.settings.landing),
         "--warehouse", str(env.settings.warehouse), "--week", "2026-W42",
-        "--as-of", NOW.isoformat(),
-    ])
-    out = capsys.readouterr().out
-    assert code == 0, out
+        "--as-of", NOW.isoformat(), first_week=FIRST_WEEK,
+    )
     assert "landing:" in out
     (sellers,) = [line.split() for line in out.splitlines() if line.startswith("  sellers ")]
     assert sellers[1] == "3"  # new files: the generator's two and ZZ1's
